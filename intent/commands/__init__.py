@@ -1,0 +1,1 @@
+"""CLI commands beyond validate/schema/plan, one module each (each defines `command`)."""

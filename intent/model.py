@@ -1,0 +1,319 @@
+"""The intent format (SPEC §3) as pydantic v2 models.
+
+Field names are snake_case in Python and camelCase in YAML (aliases). Every model forbids
+unknown fields and is frozen, so a validated intent is an immutable value that later stages
+(planner, translators, diff) can share safely.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import Enum
+from typing import Annotated, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+)
+from pydantic.alias_generators import to_camel
+
+API_VERSION = "fleet-intent/v1"
+KIND = "SecurityIntent"
+
+
+class Level(str, Enum):
+    """A Pod Security Standards level, ordered privileged < baseline < restricted."""
+
+    PRIVILEGED = "privileged"
+    BASELINE = "baseline"
+    RESTRICTED = "restricted"
+
+    @property
+    def rank(self) -> int:
+        return _LEVEL_RANK[self]
+
+    def weaker_than(self, other: "Level") -> bool:
+        return self.rank < other.rank
+
+
+_LEVEL_RANK = {Level.PRIVILEGED: 0, Level.BASELINE: 1, Level.RESTRICTED: 2}
+
+PSA_MODES = ("enforce", "audit", "warn")
+
+
+def _check(pattern: str, what: str):
+    regex = re.compile(pattern)
+
+    def validate(value: str) -> str:
+        if not regex.fullmatch(value):
+            raise ValueError(f"{value!r} is not {what}")
+        return value
+
+    return AfterValidator(validate)
+
+
+def _check_aws_principal(value: str) -> str:
+    if ":assumed-role/" in value or value.startswith("arn:aws:sts:"):
+        raise ValueError(
+            f"{value!r} is an STS assumed-role session ARN; EKS and aws-auth match the IAM role "
+            "ARN (arn:aws:iam::<account>:role/<name>), never a session"
+        )
+    if "*" in value:
+        raise ValueError(f"{value!r} contains a wildcard; name one IAM role or user")
+    if not _AWS_PRINCIPAL.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not an IAM role or user ARN (arn:aws:iam::<12 digits>:role/<name> "
+            "or :user/<name>)"
+        )
+    return value
+
+
+def _check_aws_role(value: str) -> str:
+    _check_aws_principal(value)
+    if ":role/" not in value:
+        raise ValueError(f"{value!r} is not an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)")
+    return value
+
+
+_AWS_PRINCIPAL = re.compile(r"arn:aws(?:-cn|-us-gov)?:iam::\d{12}:(?:role|user)/[\w+=,.@/-]{1,512}")
+_EMAIL = r"[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+"
+_GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+DNS1123Label = Annotated[
+    str,
+    _check(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", "a DNS-1123 label (lower-case letters, digits, '-', at most 63)"),
+]
+DNS1123Subdomain = Annotated[
+    str,
+    StringConstraints(max_length=253),
+    _check(
+        r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*",
+        "a DNS-1123 subdomain (lower-case letters, digits, '-', '.')",
+    ),
+]
+Email = Annotated[str, _check(_EMAIL, "an e-mail address")]
+Guid = Annotated[str, _check(_GUID, "a GUID (8-4-4-4-12 hex digits)")]
+AwsPrincipal = Annotated[str, AfterValidator(_check_aws_principal)]
+AwsRoleArn = Annotated[str, AfterValidator(_check_aws_role)]
+GcpPrincipal = Annotated[
+    str,
+    _check(
+        rf"(?:group|user|serviceAccount):{_EMAIL}",
+        "a GCP principal (group:<email>, user:<email> or serviceAccount:<email>)",
+    ),
+]
+AzurePrincipal = Annotated[
+    str,
+    _check(
+        rf"(?:group|user|servicePrincipal):{_GUID}",
+        "an Azure principal (group:<object id>, user:<object id> or servicePrincipal:<object id>)",
+    ),
+]
+GcpServiceAccountEmail = Annotated[
+    str,
+    _check(
+        r"[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com",
+        "a Google service account e-mail (<name>@<project>.iam.gserviceaccount.com)",
+    ),
+]
+GcpProjectId = Annotated[
+    str, _check(r"[a-z][a-z0-9-]{4,28}[a-z0-9]", "a GCP project id (6-30 lower-case letters, digits, '-')")
+]
+GcpLocation = Annotated[
+    str, _check(r"[a-z]+-[a-z]+[0-9]+(?:-[a-z])?", "a GCP region or zone (e.g. europe-west1, europe-west1-b)")
+]
+AwsAccountId = Annotated[str, _check(r"\d{12}", "a 12-digit AWS account id (quote it in YAML)")]
+AwsRegion = Annotated[str, _check(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d", "an AWS region (e.g. us-east-1)")]
+AzureResourceGroup = Annotated[
+    str, _check(r"[\w().-]{0,89}[\w()-]", "an Azure resource group name (letters, digits, '_', '-', '.', '()')")
+]
+AzureIdentityId = Annotated[
+    str,
+    _check(
+        rf"/subscriptions/{_GUID}/resourceGroups/[\w().-]{{1,90}}/providers/Microsoft\.ManagedIdentity/"
+        r"userAssignedIdentities/[A-Za-z0-9][\w-]{2,127}",
+        "a user-assigned managed identity resource id (/subscriptions/<sub>/resourceGroups/<rg>/providers/"
+        "Microsoft.ManagedIdentity/userAssignedIdentities/<name>)",
+    ),
+]
+PsaVersion = Annotated[str, _check(r"latest|v1\.\d{1,3}", "a PSA version ('latest' or 'v1.<minor>')")]
+ExceptionId = Annotated[str, _check(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}", "an exception id (letters, digits, '.', '_', '-')")]
+LabelKey = Annotated[
+    str,
+    _check(
+        r"(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?",
+        "a Kubernetes label/annotation key ([prefix/]name)",
+    ),
+]
+LabelValue = Annotated[
+    str,
+    _check(r"(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?", "a Kubernetes label value (at most 63 of A-Z a-z 0-9 - _ .)"),
+]
+NamespacePattern = Annotated[str, _check(r"[a-z0-9*?\[\]!-]{1,63}", "a namespace name or fnmatch pattern")]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        use_enum_values=False,
+    )
+
+
+class Metadata(Model):
+    organisation: DNS1123Label
+    owner: Email | None = None
+
+
+class PodSecurityBaseline(Model):
+    enforce: Level
+    audit: Level | None = None
+    warn: Level | None = None
+    version: PsaVersion = "latest"
+
+
+class PodSecurityOverride(Model):
+    enforce: Level | None = None
+    audit: Level | None = None
+    warn: Level | None = None
+    version: PsaVersion | None = None
+
+
+class ClusterGrant(Model):
+    level: Literal["view", "cluster-admin"]
+    aws: list[AwsPrincipal] = Field(default_factory=list)
+    gcp: list[GcpPrincipal] = Field(default_factory=list)
+    azure: list[AzurePrincipal] = Field(default_factory=list)
+
+
+class TeamGrant(Model):
+    level: Literal["view", "edit", "admin"]
+    aws: list[AwsPrincipal] = Field(default_factory=list)
+    gcp: list[GcpPrincipal] = Field(default_factory=list)
+    azure: list[AzurePrincipal] = Field(default_factory=list)
+
+
+class Namespace(Model):
+    name: DNS1123Label
+    pod_security: PodSecurityOverride | None = None
+    labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+    annotations: dict[LabelKey, str] = Field(default_factory=dict)
+
+
+class AzureWorkloadIdentity(Model):
+    # Optional in the schema so that the cross-reference pass can say *why* AKS needs both.
+    client_id: Guid | None = None
+    identity_id: AzureIdentityId | None = None
+
+
+class WorkloadIdentity(Model):
+    namespace: DNS1123Label
+    service_account: DNS1123Subdomain
+    aws: AwsRoleArn | None = None
+    gcp: GcpServiceAccountEmail | None = None
+    azure: AzureWorkloadIdentity | None = None
+
+
+class Team(Model):
+    name: DNS1123Label
+    owners: list[Email] = Field(min_length=1)
+    namespaces: list[Namespace] = Field(default_factory=list)
+    access: list[TeamGrant] = Field(default_factory=list)
+    workload_identities: list[WorkloadIdentity] = Field(default_factory=list)
+
+
+class ClusterBase(Model):
+    name: DNS1123Label
+    teams: list[str] = Field(default_factory=list)
+    labels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+    kube_context: Annotated[str, StringConstraints(min_length=1, max_length=253)] | None = None
+
+    @property
+    def context(self) -> str:
+        """The kubeconfig context used for live reads."""
+        return self.kube_context or self.name
+
+
+class EksCluster(ClusterBase):
+    provider: Literal["eks"]
+    account_id: AwsAccountId
+    region: AwsRegion
+    authentication_mode: Literal["API", "API_AND_CONFIG_MAP", "CONFIG_MAP"]
+    node_role_arns: list[AwsRoleArn] = Field(default_factory=list)
+
+
+class GkeCluster(ClusterBase):
+    provider: Literal["gke"]
+    project: GcpProjectId
+    location: GcpLocation
+    security_group: Email | None = None
+
+
+class AksCluster(ClusterBase):
+    provider: Literal["aks"]
+    subscription_id: Guid
+    resource_group: AzureResourceGroup
+    authorization: Literal["azure-rbac", "kubernetes-rbac"] = "azure-rbac"
+
+    @property
+    def resource_id(self) -> str:
+        """The ARM id of the managed cluster (the scope of its role assignments)."""
+        return (
+            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
+            f"/providers/Microsoft.ContainerService/managedClusters/{self.name}"
+        )
+
+
+Cluster = Annotated[
+    Union[
+        Annotated[EksCluster, Tag("eks")],
+        Annotated[GkeCluster, Tag("gke")],
+        Annotated[AksCluster, Tag("aks")],
+    ],
+    Discriminator("provider"),
+]
+
+PROVIDERS = ("eks", "gke", "aks")
+
+
+class PodSecurityException(Model):
+    id: ExceptionId
+    namespace: DNS1123Label
+    clusters: list[DNS1123Label] | None = None
+    pod_security: PodSecurityOverride
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    owner: Email
+    expires: dt.date
+
+    def expired(self, now: dt.datetime) -> bool:
+        """True once `now` (UTC) is past the end of the expiry day."""
+        return now.astimezone(dt.timezone.utc).date() > self.expires
+
+
+class SecurityIntent(Model):
+    api_version: Literal["fleet-intent/v1"]
+    kind: Literal["SecurityIntent"]
+    metadata: Metadata
+    pod_security: PodSecurityBaseline
+    ignore_namespaces: list[NamespacePattern] | None = None
+    cluster_access: list[ClusterGrant] = Field(default_factory=list)
+    teams: list[Team] = Field(default_factory=list)
+    clusters: list[Cluster] = Field(default_factory=list)
+    exceptions: list[PodSecurityException] = Field(default_factory=list)
+
+
+def json_schema() -> dict:
+    """The JSON Schema of the intent format, with YAML (camelCase) field names."""
+    schema = SecurityIntent.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://fleet-intent.dev/schema/fleet-intent-v1.json"
+    schema["title"] = "fleet-intent SecurityIntent v1"
+    return schema

@@ -1,0 +1,382 @@
+"""The planner: a validated intent and a `now` in, the provider-neutral desired state of each
+cluster out.
+
+The plan is what translators render and what the check mode compares live state against, so it
+is small, immutable (frozen dataclasses of tuples) and dumps to JSON (`to_dict`). It carries the
+cluster's own settings (the frozen pydantic cluster model) so that translators never need the
+raw intent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import (
+    PSA_MODES,
+    AksCluster,
+    Cluster,
+    EksCluster,
+    GkeCluster,
+    Level,
+    SecurityIntent,
+    Team,
+)
+
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+MANAGED_BY_VALUE = "fleet-intent"
+TEAM_LABEL = "fleet-intent/team"
+PSA_PREFIX = "pod-security.kubernetes.io/"
+
+# Namespaces never flagged unless the intent sets `ignoreNamespaces` itself.
+DEFAULT_IGNORED_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
+# Namespaces each provider creates and manages on its own clusters.
+PROVIDER_MANAGED_NAMESPACES = {
+    "eks": ("amazon-cloudwatch", "amazon-guardduty", "aws-observability"),
+    "gke": ("gke-*", "gmp-public", "gmp-system", "config-management-*", "istio-system"),
+    "aks": (
+        "aks-command",
+        "aks-istio-*",
+        "app-routing-system",
+        "calico-system",
+        "gatekeeper-system",
+        "tigera-operator",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PodSecurity:
+    """The effective PSA levels and version of one namespace on one cluster."""
+
+    enforce: Level
+    audit: Level
+    warn: Level
+    version: str
+
+    def level(self, mode: str) -> Level:
+        return getattr(self, mode)
+
+    def labels(self) -> dict[str, str]:
+        """The six `pod-security.kubernetes.io/*` labels."""
+        out: dict[str, str] = {}
+        for mode in PSA_MODES:
+            out[f"{PSA_PREFIX}{mode}"] = self.level(mode).value
+            out[f"{PSA_PREFIX}{mode}-version"] = self.version
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class NamespacePlan:
+    """One managed namespace: its owner team, effective PSA and complete label set."""
+
+    name: str
+    team: str
+    pod_security: PodSecurity
+    labels: tuple[tuple[str, str], ...]  # sorted; PSA, managed-by and team labels included
+    annotations: tuple[tuple[str, str], ...]  # sorted
+    exceptions: tuple[str, ...] = ()  # ids of the exceptions that changed a level here
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """One principal's access on one cluster.
+
+    `principal` is spelled as in the intent: an IAM ARN for AWS, `group:<email>` etc. for GCP,
+    `group:<object id>` etc. for Azure. `namespaces` is empty for cluster scope.
+    """
+
+    principal: str
+    level: str  # view | edit | admin | cluster-admin
+    scope: str  # namespace | cluster
+    namespaces: tuple[str, ...]
+    team: str | None  # None for clusterAccess grants
+
+    @property
+    def kind(self) -> str:
+        """role | user for AWS; group | user | serviceAccount | servicePrincipal otherwise."""
+        if self.principal.startswith("arn:"):
+            return "role" if ":role/" in self.principal else "user"
+        return self.principal.split(":", 1)[0]
+
+    @property
+    def subject(self) -> str:
+        """The principal without its kind prefix (ARN, e-mail or object id)."""
+        if self.principal.startswith("arn:"):
+            return self.principal
+        return self.principal.split(":", 1)[1]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadIdentityPlan:
+    """A Kubernetes service account bound to a cloud identity on one cluster.
+
+    `identity` is the IAM role ARN (EKS), the Google service account e-mail (GKE) or the
+    managed identity's client id (AKS); `identity_resource` is the AKS identity's resource id.
+    """
+
+    namespace: str
+    service_account: str
+    team: str
+    identity: str
+    identity_resource: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionRef:
+    """An exception as it touches one cluster."""
+
+    id: str
+    namespace: str
+    owner: str
+    expires: dt.date
+    levels: tuple[tuple[str, str], ...]  # (mode, level) pairs it names
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterPlan:
+    """The provider-neutral desired state of one cluster."""
+
+    cluster: Cluster
+    namespaces: tuple[NamespacePlan, ...]
+    grants: tuple[Grant, ...]
+    workload_identities: tuple[WorkloadIdentityPlan, ...]
+    exceptions_applied: tuple[ExceptionRef, ...]
+    exceptions_expired: tuple[ExceptionRef, ...]
+    ignore_namespaces: tuple[str, ...]
+    baseline: PodSecurity
+    owner: str | None  # metadata.owner: owner of cluster-wide findings
+    team_owners: tuple[tuple[str, str], ...] = field(default=())  # (team, first owner)
+
+    @property
+    def name(self) -> str:
+        return self.cluster.name
+
+    @property
+    def provider(self) -> str:
+        return self.cluster.provider
+
+    def namespace(self, name: str) -> NamespacePlan | None:
+        for ns in self.namespaces:
+            if ns.name == name:
+                return ns
+        return None
+
+    def owner_of(self, team: str | None) -> str | None:
+        """The owner findings about `team`'s objects route to (org owner when None)."""
+        if team is None:
+            return self.owner
+        return dict(self.team_owners).get(team, self.owner)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dump (cluster settings in intent spelling)."""
+        return {
+            "cluster": self.cluster.model_dump(mode="json", by_alias=True, exclude_none=True),
+            "baseline": _plain(self.baseline),
+            "ignoreNamespaces": list(self.ignore_namespaces),
+            "owner": self.owner,
+            "namespaces": [_plain(ns) for ns in self.namespaces],
+            "grants": [_plain(g) for g in self.grants],
+            "workloadIdentities": [_plain(w) for w in self.workload_identities],
+            "exceptionsApplied": [_plain(e) for e in self.exceptions_applied],
+            "exceptionsExpired": [_plain(e) for e in self.exceptions_expired],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FleetPlan:
+    """Every cluster's plan, in intent order, plus what the planner noticed."""
+
+    clusters: tuple[ClusterPlan, ...]
+    organisation: str
+    owner: str | None
+    now: dt.datetime
+
+    def cluster(self, name: str) -> ClusterPlan | None:
+        for plan in self.clusters:
+            if plan.name == name:
+                return plan
+        return None
+
+
+_PAIR_FIELDS = {"labels", "annotations", "levels", "team_owners"}
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return {
+            _camel(f.name): (
+                {k: _plain(v) for k, v in getattr(value, f.name)}
+                if f.name in _PAIR_FIELDS
+                else _plain(getattr(value, f.name))
+            )
+            for f in dataclasses.fields(value)
+        }
+    if isinstance(value, Level):
+        return value.value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def effective_baseline(intent: SecurityIntent) -> PodSecurity:
+    """The org baseline with audit/warn defaulted to enforce."""
+    base = intent.pod_security
+    return PodSecurity(
+        enforce=base.enforce,
+        audit=base.audit or base.enforce,
+        warn=base.warn or base.enforce,
+        version=base.version,
+    )
+
+
+def ignore_patterns(intent: SecurityIntent, provider: str) -> tuple[str, ...]:
+    """The namespaces never flagged on a cluster of `provider`."""
+    if intent.ignore_namespaces is not None:
+        return tuple(intent.ignore_namespaces)
+    return DEFAULT_IGNORED_NAMESPACES + PROVIDER_MANAGED_NAMESPACES[provider]
+
+
+def cluster_teams(intent: SecurityIntent, cluster: Cluster) -> list[Team]:
+    """The teams a cluster hosts, in intent order."""
+    if "*" in cluster.teams:
+        return list(intent.teams)
+    wanted = set(cluster.teams)
+    return [team for team in intent.teams if team.name in wanted]
+
+
+def plan_fleet(intent: SecurityIntent, now: dt.datetime, clusters: list[str] | None = None) -> FleetPlan:
+    """Plan every cluster (or only those named in `clusters`)."""
+    selected = [c for c in intent.clusters if clusters is None or c.name in clusters]
+    return FleetPlan(
+        clusters=tuple(plan_cluster(intent, c, now) for c in selected),
+        organisation=intent.metadata.organisation,
+        owner=intent.metadata.owner,
+        now=now,
+    )
+
+
+def plan_cluster(intent: SecurityIntent, cluster: Cluster, now: dt.datetime) -> ClusterPlan:
+    """The desired state of one cluster at time `now` (which decides exception expiry)."""
+    baseline = effective_baseline(intent)
+    teams = cluster_teams(intent, cluster)
+    provider = cluster.provider
+
+    applied: list[ExceptionRef] = []
+    expired: list[ExceptionRef] = []
+    by_namespace: dict[str, list] = {}
+    hosted = {ns.name for team in teams for ns in team.namespaces}
+    for exc in intent.exceptions:
+        if exc.namespace not in hosted:
+            continue
+        if exc.clusters is not None and cluster.name not in exc.clusters:
+            continue
+        ref = ExceptionRef(
+            id=exc.id,
+            namespace=exc.namespace,
+            owner=exc.owner,
+            expires=exc.expires,
+            levels=tuple(
+                (mode, getattr(exc.pod_security, mode).value)
+                for mode in PSA_MODES
+                if getattr(exc.pod_security, mode) is not None
+            ),
+        )
+        if exc.expired(now):
+            expired.append(ref)
+        else:
+            applied.append(ref)
+            by_namespace.setdefault(exc.namespace, []).append(exc)
+
+    namespaces: list[NamespacePlan] = []
+    for team in teams:
+        for ns in team.namespaces:
+            override = ns.pod_security
+            levels = {
+                mode: (getattr(override, mode) if override and getattr(override, mode) else None)
+                or baseline.level(mode)
+                for mode in PSA_MODES
+            }
+            version = (override.version if override and override.version else None) or baseline.version
+            exc_ids: list[str] = []
+            for exc in by_namespace.get(ns.name, []):
+                exc_ids.append(exc.id)
+                for mode in PSA_MODES:
+                    level = getattr(exc.pod_security, mode)
+                    if level is not None:
+                        levels[mode] = level
+                if exc.pod_security.version:
+                    version = exc.pod_security.version
+            psa = PodSecurity(levels["enforce"], levels["audit"], levels["warn"], version)
+            labels = dict(ns.labels)
+            labels.update(psa.labels())
+            labels[MANAGED_BY_LABEL] = MANAGED_BY_VALUE
+            labels[TEAM_LABEL] = team.name
+            namespaces.append(
+                NamespacePlan(
+                    name=ns.name,
+                    team=team.name,
+                    pod_security=psa,
+                    labels=tuple(sorted(labels.items())),
+                    annotations=tuple(sorted(ns.annotations.items())),
+                    exceptions=tuple(exc_ids),
+                )
+            )
+
+    grants: list[Grant] = []
+    for access in intent.cluster_access:
+        for principal in getattr(access, provider_principals(provider)):
+            grants.append(Grant(principal, access.level, "cluster", (), None))
+    for team in teams:
+        team_namespaces = tuple(ns.name for ns in team.namespaces)
+        if not team_namespaces:
+            continue
+        for access in team.access:
+            for principal in getattr(access, provider_principals(provider)):
+                grants.append(Grant(principal, access.level, "namespace", team_namespaces, team.name))
+
+    identities: list[WorkloadIdentityPlan] = []
+    for team in teams:
+        for wi in team.workload_identities:
+            plan = _workload_identity(cluster, team.name, wi)
+            if plan is not None:
+                identities.append(plan)
+
+    return ClusterPlan(
+        cluster=cluster,
+        namespaces=tuple(namespaces),
+        grants=tuple(grants),
+        workload_identities=tuple(identities),
+        exceptions_applied=tuple(applied),
+        exceptions_expired=tuple(expired),
+        ignore_namespaces=ignore_patterns(intent, provider),
+        baseline=baseline,
+        owner=intent.metadata.owner,
+        team_owners=tuple((t.name, t.owners[0]) for t in intent.teams),
+    )
+
+
+def provider_principals(provider: str) -> str:
+    """The grant field that lists principals for `provider`."""
+    return {"eks": "aws", "gke": "gcp", "aks": "azure"}[provider]
+
+
+def _workload_identity(cluster: Cluster, team: str, wi) -> WorkloadIdentityPlan | None:
+    if isinstance(cluster, EksCluster) and wi.aws:
+        return WorkloadIdentityPlan(wi.namespace, wi.service_account, team, wi.aws)
+    if isinstance(cluster, GkeCluster) and wi.gcp:
+        return WorkloadIdentityPlan(wi.namespace, wi.service_account, team, wi.gcp)
+    if isinstance(cluster, AksCluster) and wi.azure and wi.azure.client_id and wi.azure.identity_id:
+        return WorkloadIdentityPlan(
+            wi.namespace, wi.service_account, team, wi.azure.client_id, wi.azure.identity_id
+        )
+    return None

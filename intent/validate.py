@@ -1,0 +1,249 @@
+"""Cross-reference and provider-prerequisite checks of SPEC §3 on a schema-valid intent.
+
+Returns (path, message, is_warning) triples; paths use the YAML spelling so the loader can
+place each message at its line and column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from .model import PSA_MODES, AksCluster, EksCluster, GkeCluster, SecurityIntent
+
+Found = tuple[tuple, str, bool]
+
+
+def check_references(intent: SecurityIntent, now: dt.datetime) -> list[Found]:
+    """Every cross-reference problem of `intent` (errors and warnings)."""
+    found: list[Found] = []
+    found += _unique_names(intent)
+    found += _cluster_teams(intent)
+    found += _team_contents(intent)
+    found += _overrides(intent)
+    found += _exceptions(intent, now)
+    found += _provider_prerequisites(intent)
+    found += _grants(intent)
+    return found
+
+
+def _error(path: tuple, message: str) -> Found:
+    return (path, message, False)
+
+
+def _duplicates(items: list[tuple[tuple, str]], what: str, why: str = "") -> list[Found]:
+    seen: dict[str, tuple] = {}
+    out = []
+    for path, name in items:
+        if name in seen:
+            first = seen[name]
+            out.append(_error(path, f"{what} {name!r} is already declared at {_fmt(first)}{why}"))
+        else:
+            seen[name] = path
+    return out
+
+
+def _fmt(path: tuple) -> str:
+    from .yamlsafe import format_path
+
+    return format_path(path)
+
+
+def _unique_names(intent: SecurityIntent) -> list[Found]:
+    out = _duplicates([(("teams", i, "name"), t.name) for i, t in enumerate(intent.teams)], "team")
+    out += _duplicates([(("clusters", i, "name"), c.name) for i, c in enumerate(intent.clusters)], "cluster")
+    out += _duplicates([(("exceptions", i, "id"), e.id) for i, e in enumerate(intent.exceptions)], "exception")
+    out += _duplicates(
+        [
+            (("teams", i, "namespaces", j, "name"), ns.name)
+            for i, t in enumerate(intent.teams)
+            for j, ns in enumerate(t.namespaces)
+        ],
+        "namespace",
+        "; a namespace belongs to exactly one team",
+    )
+    return out
+
+
+def _cluster_teams(intent: SecurityIntent) -> list[Found]:
+    names = [t.name for t in intent.teams]
+    out: list[Found] = []
+    for i, cluster in enumerate(intent.clusters):
+        if "*" in cluster.teams and len(cluster.teams) > 1:
+            out.append(_error(("clusters", i, "teams"), "'*' already means every team; list either '*' alone or team names"))
+            continue
+        for j, team in enumerate(cluster.teams):
+            if team != "*" and team not in names:
+                out.append(_error(("clusters", i, "teams", j), f"no team named {team!r}{_hint(team, names)}"))
+        out += _duplicates([(("clusters", i, "teams", j), t) for j, t in enumerate(cluster.teams)], "team")
+    return out
+
+
+def _hint(word: str, choices: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f" (teams: {', '.join(choices)})" if choices and len(choices) <= 10 else ""
+
+
+def _team_contents(intent: SecurityIntent) -> list[Found]:
+    out: list[Found] = []
+    for i, team in enumerate(intent.teams):
+        own = [ns.name for ns in team.namespaces]
+        for j, wi in enumerate(team.workload_identities):
+            if wi.namespace not in own:
+                out.append(
+                    _error(
+                        ("teams", i, "workloadIdentities", j, "namespace"),
+                        f"namespace {wi.namespace!r} is not one of team {team.name!r}'s namespaces{_hint(wi.namespace, own)}",
+                    )
+                )
+        out += _duplicates(
+            [
+                (("teams", i, "workloadIdentities", j, "serviceAccount"), f"{wi.namespace}/{wi.service_account}")
+                for j, wi in enumerate(team.workload_identities)
+            ],
+            "workload identity",
+        )
+        if team.access and not team.namespaces:
+            out.append(_error(("teams", i, "access"), f"team {team.name!r} has access grants but no namespaces to grant them in"))
+    return out
+
+
+def _overrides(intent: SecurityIntent) -> list[Found]:
+    base = intent.pod_security
+    baseline = {"enforce": base.enforce, "audit": base.audit or base.enforce, "warn": base.warn or base.enforce}
+    out: list[Found] = []
+    for i, team in enumerate(intent.teams):
+        for j, ns in enumerate(team.namespaces):
+            if ns.pod_security is None:
+                continue
+            for mode in PSA_MODES:
+                level = getattr(ns.pod_security, mode)
+                if level is not None and level.weaker_than(baseline[mode]):
+                    out.append(
+                        _error(
+                            ("teams", i, "namespaces", j, "podSecurity", mode),
+                            f"{mode} {level.value!r} is weaker than the org baseline {baseline[mode].value!r}; "
+                            "a namespace may only be as strict or stricter; declare a weaker level as an "
+                            "exception with an owner and an expiry",
+                        )
+                    )
+    return out
+
+
+def _exceptions(intent: SecurityIntent, now: dt.datetime) -> list[Found]:
+    owner_of: dict[str, str] = {ns.name: t.name for t in intent.teams for ns in t.namespaces}
+    hosts: dict[str, set[str]] = {}
+    for cluster in intent.clusters:
+        teams = {t.name for t in intent.teams} if "*" in cluster.teams else set(cluster.teams)
+        for ns, team in owner_of.items():
+            if team in teams:
+                hosts.setdefault(ns, set()).add(cluster.name)
+    cluster_names = [c.name for c in intent.clusters]
+    out: list[Found] = []
+    for i, exc in enumerate(intent.exceptions):
+        if exc.namespace not in owner_of:
+            out.append(
+                _error(("exceptions", i, "namespace"), f"no team declares namespace {exc.namespace!r}{_hint(exc.namespace, list(owner_of))}")
+            )
+        for j, name in enumerate(exc.clusters or []):
+            if name not in cluster_names:
+                out.append(_error(("exceptions", i, "clusters", j), f"no cluster named {name!r}{_hint(name, cluster_names)}"))
+            elif exc.namespace in owner_of and name not in hosts.get(exc.namespace, set()):
+                out.append(
+                    _error(
+                        ("exceptions", i, "clusters", j),
+                        f"cluster {name!r} does not host namespace {exc.namespace!r} (its team {owner_of[exc.namespace]!r} is not in the cluster's teams)",
+                    )
+                )
+        if not any(getattr(exc.pod_security, m) for m in PSA_MODES) and not exc.pod_security.version:
+            out.append(_error(("exceptions", i, "podSecurity"), "an exception must name at least one of enforce, audit, warn, version"))
+        if exc.expired(now):
+            out.append(
+                (
+                    ("exceptions", i, "expires"),
+                    f"exception {exc.id} expired on {exc.expires.isoformat()} and no longer applies; renew it or remove it",
+                    True,
+                )
+            )
+    return out
+
+
+def _provider_prerequisites(intent: SecurityIntent) -> list[Found]:
+    out: list[Found] = []
+    all_teams = {t.name: t for t in intent.teams}
+    for i, cluster in enumerate(intent.clusters):
+        teams = list(all_teams.values()) if "*" in cluster.teams else [all_teams[n] for n in cluster.teams if n in all_teams]
+        if isinstance(cluster, EksCluster):
+            if cluster.authentication_mode == "CONFIG_MAP" and not cluster.node_role_arns:
+                out.append(
+                    _error(
+                        ("clusters", i, "authenticationMode"),
+                        "a CONFIG_MAP cluster needs nodeRoleArns: its aws-auth ConfigMap is rewritten from the intent "
+                        "and nodes whose role is missing from it can no longer join the cluster",
+                    )
+                )
+            if cluster.authentication_mode != "CONFIG_MAP" and cluster.node_role_arns:
+                pass  # harmless: node roles get EC2_LINUX access entries managed by EKS itself
+        if isinstance(cluster, GkeCluster) and not cluster.security_group:
+            groups = [p for g in intent.cluster_access for p in g.gcp if p.startswith("group:")]
+            groups += [p for t in teams for g in t.access for p in g.gcp if p.startswith("group:")]
+            if groups:
+                out.append(
+                    _error(
+                        ("clusters", i),
+                        f"GKE cluster {cluster.name!r} is reached by {groups[0]} but sets no securityGroup: GKE only "
+                        "resolves Google Groups in RBAC through the gke-security-groups@<domain> group named in "
+                        "securityGroup (authenticatorGroupsConfig)",
+                    )
+                )
+        if isinstance(cluster, AksCluster):
+            for ti, team in enumerate(intent.teams):
+                if team not in teams:
+                    continue
+                for j, wi in enumerate(team.workload_identities):
+                    if wi.azure is None:
+                        continue
+                    for field, why in (
+                        ("clientId", "the service account annotation azure.workload.identity/client-id carries it"),
+                        ("identityId", "the federated identity credential is created on that managed identity"),
+                    ):
+                        attr = "client_id" if field == "clientId" else "identity_id"
+                        if getattr(wi.azure, attr) is None:
+                            out.append(
+                                _error(
+                                    ("teams", ti, "workloadIdentities", j, "azure"),
+                                    f"AKS workload identity needs azure.{field}: {why}",
+                                )
+                            )
+    return _dedupe(out)
+
+
+def _dedupe(found: list[Found]) -> list[Found]:
+    seen = set()
+    out = []
+    for item in found:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
+
+
+def _grants(intent: SecurityIntent) -> list[Found]:
+    out: list[Found] = []
+    grant_lists = [(("clusterAccess", i), g) for i, g in enumerate(intent.cluster_access)]
+    grant_lists += [(("teams", i, "access", j), g) for i, t in enumerate(intent.teams) for j, g in enumerate(t.access)]
+    for path, grant in grant_lists:
+        for provider in ("aws", "gcp", "azure"):
+            principals = getattr(grant, provider)
+            counts = Counter(p.lower() if provider != "gcp" else p for p in principals)
+            for k, principal in enumerate(principals):
+                key = principal.lower() if provider != "gcp" else principal
+                if counts[key] > 1 and principals.index(principal) != k:
+                    out.append(_error(path + (provider, k), f"{principal} is listed twice in this grant"))
+        if not (grant.aws or grant.gcp or grant.azure):
+            out.append(_error(path, "grant names no principal (aws, gcp or azure)"))
+    return out

@@ -1,0 +1,190 @@
+"""A strict YAML reader that keeps the position of every node.
+
+Refuses what could hide or smuggle a grant: duplicate keys, anchors/aliases, merge keys, any
+non-core tag, several documents, oversized files. Every problem carries `line:col` (1-based).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+MAX_BYTES = 10 * 1024 * 1024
+
+Path = tuple  # of str | int
+
+_CORE_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class YamlProblem:
+    line: int
+    col: int
+    path: Path
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Positions:
+    """Where each value (and each mapping key) of a document sits."""
+
+    values: dict  # path -> (line, col)
+    keys: dict  # path -> (line, col) of the key that introduces it
+
+    def of_value(self, path: Path) -> tuple[int, int]:
+        """Position of the value at `path`, or of the nearest enclosing node."""
+        path = tuple(path)
+        while path not in self.values and path:
+            path = path[:-1]
+        return self.values.get(path, (1, 1))
+
+    def of_key(self, path: Path) -> tuple[int, int]:
+        """Position of the key that introduces `path` (falls back to the value)."""
+        path = tuple(path)
+        if path in self.keys:
+            return self.keys[path]
+        return self.of_value(path)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases while composing."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(event.start_mark, "YAML aliases (*name) are not allowed in an intent; write the value out")
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _Refused(event.start_mark, f"YAML anchors (&{anchor}) are not allowed in an intent; write values out")
+        return super().compose_node(parent, index)
+
+
+class _Refused(Exception):
+    def __init__(self, mark, message: str):
+        self.mark = mark
+        self.message = message
+
+
+def read_yaml(text: str) -> tuple[Any, Positions, list[YamlProblem]]:
+    """Parse one YAML document; return (data, positions, problems).
+
+    With problems, `data` is None. Only core-schema scalars, mappings with string keys and
+    sequences come back.
+    """
+    if len(text.encode("utf-8", errors="surrogatepass")) > MAX_BYTES:
+        return None, Positions({}, {}), [YamlProblem(1, 1, (), f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB")]
+    loader = _StrictLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except _Refused as refused:
+            return None, Positions({}, {}), [_at(refused.mark, (), refused.message)]
+        except yaml.composer.ComposerError as exc:
+            if "expected a single document" in str(exc):
+                mark = exc.problem_mark
+                return None, Positions({}, {}), [_at(mark, (), "only one YAML document is allowed (remove '---')")]
+            raise
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            message = (exc.problem or str(exc)).strip()
+            if exc.context:
+                message = f"{exc.context.strip()}: {message}"
+            return None, Positions({}, {}), [_at(mark, (), f"YAML syntax error: {message}")]
+        except yaml.YAMLError as exc:
+            return None, Positions({}, {}), [YamlProblem(1, 1, (), f"YAML error: {exc}")]
+        except RecursionError:
+            return None, Positions({}, {}), [YamlProblem(1, 1, (), "YAML document is nested too deeply")]
+        if node is None:
+            return None, Positions({}, {}), [YamlProblem(1, 1, (), "the file is empty; an intent starts with 'apiVersion: fleet-intent/v1'")]
+        builder = _Builder(loader)
+        try:
+            data = builder.build(node, ())
+        except RecursionError:
+            return None, Positions({}, {}), [YamlProblem(1, 1, (), "YAML document is nested too deeply")]
+        positions = Positions(builder.values, builder.keys)
+        if builder.problems:
+            return None, positions, builder.problems
+        return data, positions, []
+    finally:
+        loader.dispose()
+
+
+def _at(mark, path: Path, message: str) -> YamlProblem:
+    if mark is None:
+        return YamlProblem(1, 1, path, message)
+    return YamlProblem(mark.line + 1, mark.column + 1, path, message)
+
+
+class _Builder:
+    def __init__(self, loader: yaml.SafeLoader):
+        self.loader = loader
+        self.values: dict = {}
+        self.keys: dict = {}
+        self.problems: list[YamlProblem] = []
+
+    def build(self, node: Node, path: Path) -> Any:
+        self.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if node.tag not in _CORE_TAGS:
+            self.problems.append(
+                _at(node.start_mark, path, f"YAML tag {node.tag!r} is not allowed; only plain values, lists and maps")
+            )
+            return None
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, SequenceNode):
+            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
+            self.problems.append(_at(node.start_mark, path, f"cannot read value {node.value!r}: {exc}"))
+            return None
+
+    def _mapping(self, node: MappingNode, path: Path) -> dict:
+        out: dict = {}
+        seen: dict = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.problems.append(_at(key_node.start_mark, path, "YAML merge keys ('<<') are not allowed; write the fields out"))
+                continue
+            if not isinstance(key_node, ScalarNode) or key_node.tag not in _CORE_TAGS:
+                self.problems.append(_at(key_node.start_mark, path, "mapping keys must be plain strings"))
+                continue
+            key = self.loader.construct_object(key_node) if key_node.tag != "tag:yaml.org,2002:str" else key_node.value
+            if not isinstance(key, str):
+                # `on:`/`yes:`/`1:` keys turn into bools and ints in YAML 1.1; keep them as text.
+                key = key_node.value
+            if key in seen:
+                line, col = seen[key]
+                self.problems.append(
+                    _at(key_node.start_mark, path + (key,), f"duplicate key {key!r} (first defined at line {line}); a repeated key silently replaces the first")
+                )
+                continue
+            seen[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            self.keys[path + (key,)] = seen[key]
+            out[key] = self.build(value_node, path + (key,))
+        return out
+
+
+def format_path(path: Path) -> str:
+    """`('teams', 0, 'name')` -> `teams[0].name`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
