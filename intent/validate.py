@@ -7,6 +7,7 @@ place each message at its line and column.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections import Counter
 
 from .model import PSA_MODES, AksCluster, EksCluster, GkeCluster, SecurityIntent
@@ -74,18 +75,16 @@ def _cluster_teams(intent: SecurityIntent) -> list[Found]:
             continue
         for j, team in enumerate(cluster.teams):
             if team != "*" and team not in names:
-                out.append(_error(("clusters", i, "teams", j), f"no team named {team!r}{_hint(team, names)}"))
+                out.append(_error(("clusters", i, "teams", j), f"no team named {team!r}{_hint(team, names, 'teams')}"))
         out += _duplicates([(("clusters", i, "teams", j), t) for j, t in enumerate(cluster.teams)], "team")
     return out
 
 
-def _hint(word: str, choices: list[str]) -> str:
-    import difflib
-
+def _hint(word: str, choices: list[str], what: str = "valid") -> str:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if close:
         return f"; did you mean {close[0]!r}?"
-    return f" (teams: {', '.join(choices)})" if choices and len(choices) <= 10 else ""
+    return f" ({what}: {', '.join(choices)})" if choices and len(choices) <= 10 else ""
 
 
 def _team_contents(intent: SecurityIntent) -> list[Found]:
@@ -97,7 +96,7 @@ def _team_contents(intent: SecurityIntent) -> list[Found]:
                 out.append(
                     _error(
                         ("teams", i, "workloadIdentities", j, "namespace"),
-                        f"namespace {wi.namespace!r} is not one of team {team.name!r}'s namespaces{_hint(wi.namespace, own)}",
+                        f"namespace {wi.namespace!r} is not one of team {team.name!r}'s namespaces{_hint(wi.namespace, own, 'its namespaces')}",
                     )
                 )
         out += _duplicates(
@@ -147,11 +146,11 @@ def _exceptions(intent: SecurityIntent, now: dt.datetime) -> list[Found]:
     for i, exc in enumerate(intent.exceptions):
         if exc.namespace not in owner_of:
             out.append(
-                _error(("exceptions", i, "namespace"), f"no team declares namespace {exc.namespace!r}{_hint(exc.namespace, list(owner_of))}")
+                _error(("exceptions", i, "namespace"), f"no team declares namespace {exc.namespace!r}{_hint(exc.namespace, list(owner_of), 'namespaces')}")
             )
         for j, name in enumerate(exc.clusters or []):
             if name not in cluster_names:
-                out.append(_error(("exceptions", i, "clusters", j), f"no cluster named {name!r}{_hint(name, cluster_names)}"))
+                out.append(_error(("exceptions", i, "clusters", j), f"no cluster named {name!r}{_hint(name, cluster_names, 'clusters')}"))
             elif exc.namespace in owner_of and name not in hosts.get(exc.namespace, set()):
                 out.append(
                     _error(
@@ -200,25 +199,27 @@ def _provider_prerequisites(intent: SecurityIntent) -> list[Found]:
                         "securityGroup (authenticatorGroupsConfig)",
                     )
                 )
-        if isinstance(cluster, AksCluster):
-            for ti, team in enumerate(intent.teams):
-                if team not in teams:
-                    continue
-                for j, wi in enumerate(team.workload_identities):
-                    if wi.azure is None:
-                        continue
-                    for field, why in (
-                        ("clientId", "the service account annotation azure.workload.identity/client-id carries it"),
-                        ("identityId", "the federated identity credential is created on that managed identity"),
-                    ):
-                        attr = "client_id" if field == "clientId" else "identity_id"
-                        if getattr(wi.azure, attr) is None:
-                            out.append(
-                                _error(
-                                    ("teams", ti, "workloadIdentities", j, "azure"),
-                                    f"AKS workload identity needs azure.{field}: {why}",
-                                )
-                            )
+    # An azure block only serves AKS, which needs both ids whatever cluster hosts the team today.
+    for ti, team in enumerate(intent.teams):
+        for j, wi in enumerate(team.workload_identities):
+            if wi.azure is None:
+                continue
+            if wi.azure.client_id is None:
+                out.append(
+                    _error(
+                        ("teams", ti, "workloadIdentities", j, "azure"),
+                        "AKS workload identity needs azure.clientId: the service account annotation "
+                        "azure.workload.identity/client-id carries it to the pod's token exchange",
+                    )
+                )
+            if wi.azure.identity_id is None:
+                out.append(
+                    _error(
+                        ("teams", ti, "workloadIdentities", j, "azure"),
+                        "AKS workload identity needs azure.identityId: the federated identity credential is "
+                        "created on that user-assigned managed identity",
+                    )
+                )
     return _dedupe(out)
 
 

@@ -59,23 +59,19 @@ class Positions:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors and aliases while composing."""
+    """SafeLoader that notes anchors and aliases while composing (they are refused later)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.refused: list[YamlProblem] = []
 
     def compose_node(self, parent, index):  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise _Refused(event.start_mark, "YAML aliases (*name) are not allowed in an intent; write the value out")
         event = self.peek_event()
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise _Refused(event.start_mark, f"YAML anchors (&{anchor}) are not allowed in an intent; write values out")
+        if isinstance(event, yaml.AliasEvent):
+            self.refused.append(_at(event.start_mark, (), f"YAML aliases (*{event.anchor}) are not allowed in an intent; write the value out"))
+        elif getattr(event, "anchor", None) is not None:
+            self.refused.append(_at(event.start_mark, (), f"YAML anchors (&{event.anchor}) are not allowed in an intent; write values out"))
         return super().compose_node(parent, index)
-
-
-class _Refused(Exception):
-    def __init__(self, mark, message: str):
-        self.mark = mark
-        self.message = message
 
 
 def read_yaml(text: str) -> tuple[Any, Positions, list[YamlProblem]]:
@@ -86,12 +82,13 @@ def read_yaml(text: str) -> tuple[Any, Positions, list[YamlProblem]]:
     """
     if len(text.encode("utf-8", errors="surrogatepass")) > MAX_BYTES:
         return None, Positions({}, {}), [YamlProblem(1, 1, (), f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB")]
-    loader = _StrictLoader(text)
+    try:
+        loader = _StrictLoader(text)
+    except yaml.YAMLError as exc:  # the reader refuses control characters up front
+        return None, Positions({}, {}), [YamlProblem(1, 1, (), f"YAML error: {_one_line(exc)}")]
     try:
         try:
             node = loader.get_single_node()
-        except _Refused as refused:
-            return None, Positions({}, {}), [_at(refused.mark, (), refused.message)]
         except yaml.composer.ComposerError as exc:
             if "expected a single document" in str(exc):
                 mark = exc.problem_mark
@@ -104,22 +101,27 @@ def read_yaml(text: str) -> tuple[Any, Positions, list[YamlProblem]]:
                 message = f"{exc.context.strip()}: {message}"
             return None, Positions({}, {}), [_at(mark, (), f"YAML syntax error: {message}")]
         except yaml.YAMLError as exc:
-            return None, Positions({}, {}), [YamlProblem(1, 1, (), f"YAML error: {exc}")]
+            return None, Positions({}, {}), [YamlProblem(1, 1, (), f"YAML error: {_one_line(exc)}")]
         except RecursionError:
             return None, Positions({}, {}), [YamlProblem(1, 1, (), "YAML document is nested too deeply")]
         if node is None:
             return None, Positions({}, {}), [YamlProblem(1, 1, (), "the file is empty; an intent starts with 'apiVersion: fleet-intent/v1'")]
-        builder = _Builder(loader)
+        builder = _Builder(loader, skip_aliases=bool(loader.refused))
         try:
             data = builder.build(node, ())
         except RecursionError:
             return None, Positions({}, {}), [YamlProblem(1, 1, (), "YAML document is nested too deeply")]
         positions = Positions(builder.values, builder.keys)
-        if builder.problems:
-            return None, positions, builder.problems
+        problems = loader.refused + builder.problems
+        if problems:
+            return None, positions, problems
         return data, positions, []
     finally:
         loader.dispose()
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
 
 
 def _at(mark, path: Path, message: str) -> YamlProblem:
@@ -129,13 +131,20 @@ def _at(mark, path: Path, message: str) -> YamlProblem:
 
 
 class _Builder:
-    def __init__(self, loader: yaml.SafeLoader):
+    def __init__(self, loader: yaml.SafeLoader, skip_aliases: bool = False):
         self.loader = loader
+        self.seen_nodes: set[int] = set()
+        self.skip_aliases = skip_aliases
         self.values: dict = {}
         self.keys: dict = {}
         self.problems: list[YamlProblem] = []
 
     def build(self, node: Node, path: Path) -> Any:
+        if self.skip_aliases and not isinstance(node, ScalarNode):
+            # An alias re-uses a node; it was already refused, so don't walk it twice (or forever).
+            if id(node) in self.seen_nodes:
+                return None
+            self.seen_nodes.add(id(node))
         self.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if node.tag not in _CORE_TAGS:
             self.problems.append(
