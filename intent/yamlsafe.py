@@ -89,12 +89,9 @@ def read_yaml(text: str) -> tuple[Any, Positions, list[YamlProblem]]:
     try:
         try:
             node = loader.get_single_node()
-        except yaml.composer.ComposerError as exc:
-            if "expected a single document" in str(exc):
-                mark = exc.problem_mark
-                return None, Positions({}, {}), [_at(mark, (), "only one YAML document is allowed (remove '---')")]
-            raise
         except yaml.MarkedYAMLError as exc:
+            if "expected a single document" in str(exc):
+                return None, Positions({}, {}), [_at(exc.problem_mark, (), "only one YAML document is allowed (remove '---')")]
             mark = exc.problem_mark or exc.context_mark
             message = (exc.problem or str(exc)).strip()
             if exc.context:
