@@ -228,7 +228,20 @@ class Finding:
     line: int | None = None  # FI-TF-* only: the line of the offending block
 
     def sort_key(self) -> tuple:
-        return (self.cluster or "", self.rule, self.object, self.namespace or "", self.expected or "", self.actual or "")
+        # SPEC order (cluster, rule, object); the rest only breaks ties so that order never
+        # depends on the order findings were produced in.
+        return (
+            self.cluster or "",
+            self.rule,
+            self.object,
+            self.namespace or "",
+            -self.severity.rank,
+            self.expected or "",
+            self.actual or "",
+            self.message,
+            self.file or "",
+            self.line or 0,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """SPEC §8 JSON; `file`/`line` only when set."""

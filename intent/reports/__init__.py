@@ -11,6 +11,10 @@ from ..report import Report
 FORMATS: dict[str, str] = {
     "table": "intent.reports.table:format_table",
     "json": "intent.reports.jsonfmt:format_json",
+    "sarif": "intent.reports.sarif:format_sarif",
+    "junit": "intent.reports.junit:format_junit",
+    "html": "intent.reports.html:format_html",
+    "prometheus": "intent.reports.prometheus:format_prometheus",
 }
 
 

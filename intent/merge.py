@@ -1,0 +1,70 @@
+"""Joining the JSON reports of sharded check runs into one report (`report merge`, SPEC §9)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .errors import UsageError
+from .report import REPORT_VERSION, ClusterStatus, Report
+
+
+def merge_reports(reports: list[Report], sources: list[str] | None = None) -> Report:
+    """One report holding every cluster and finding of `reports` (same intent required).
+
+    Findings are de-duplicated and sorted (cluster, rule, object). A cluster in several
+    reports keeps "unreadable" if any run could not read it, so overlapping shards never
+    turn a failure into a pass; `generated_at` is the latest of the runs. `sources` (one
+    name per report, e.g. the file it came from) only serves error messages.
+    """
+    names = list(sources) if sources is not None else [f"report {i + 1}" for i in range(len(reports))]
+    if not reports:
+        raise UsageError("report merge: no reports given")
+    shas = {r.intent_sha256 for r in reports}
+    if len(shas) > 1:
+        groups: dict[str, list[str]] = {}
+        for name, r in zip(names, reports):
+            groups.setdefault(r.intent_sha256, []).append(name)
+        listing = "; ".join(f"{sha[:12]}: {', '.join(files)}" for sha, files in groups.items())
+        raise UsageError(f"reports are of different intents (intent sha256 {listing}); merge runs of one intent only")
+
+    clusters: dict[str, ClusterStatus] = {}
+    for name, r in zip(names, reports):
+        for c in r.clusters:
+            seen = clusters.get(c.name)
+            if seen is not None and seen.provider != c.provider:
+                raise UsageError(f"{name}: cluster {c.name!r} is {c.provider} here but {seen.provider} in another report")
+            if seen is None or (seen.status == "ok" and c.status != "ok"):
+                clusters[c.name] = c
+    # dict, not set: keeps each report's order among findings the sort key ties on (the
+    # enforce/audit/warn findings of one namespace), so the result is deterministic and
+    # equals an unsharded run's.
+    findings = dict.fromkeys(f for r in reports for f in r.findings)
+    times = [r.generated_at for r in reports if r.generated_at]
+    return Report.build(reports[0].intent_path, reports[0].intent_sha256, clusters.values(), findings, max(times) if times else None)
+
+
+def read_report(path: str) -> Report:
+    """A `Report` from a `check --format json` file; UsageError naming the file and the cause."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    if not isinstance(data, dict) or "findings" not in data or "intent" not in data:
+        raise UsageError(f"{path}: not a fleet-intent JSON report (expected an object with intent, clusters, findings)")
+    if data.get("version") != REPORT_VERSION:
+        raise UsageError(f"{path}: report version {data.get('version')!r} is not supported (expected {REPORT_VERSION})")
+    try:
+        report = Report.from_dict(data)
+        for f in report.findings:
+            hash(f)  # a list or object where a string belongs would break de-duplication later
+        return report
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        cause = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc).splitlines()[0]
+        raise UsageError(f"{path}: not a valid fleet-intent JSON report: {cause}") from None
