@@ -16,7 +16,7 @@ from . import __version__
 from .errors import FleetIntentError, IntentError, UsageError
 
 # Modules under intent/commands/ that each define `command` (a click command).
-COMMAND_MODULES: tuple[str, ...] = ("report", "explain")
+COMMAND_MODULES: tuple[str, ...] = ("generate", "verify", "report", "explain")
 
 
 class RunInfo:
@@ -47,6 +47,20 @@ def load(path: str, now_text: str | None, info: RunInfo | None = None):
         info.intent_sha256 = loaded.sha256
     return loaded, now
 
+
+def _set_audit_log(ctx: click.Context, _param, value: str | None) -> str | None:
+    if value:
+        ctx.find_object(RunInfo).audit_log = value
+    return value
+
+
+audit_log_option = click.option(
+    "--audit-log",
+    metavar="FILE",
+    expose_value=False,
+    callback=_set_audit_log,
+    help="Append one JSON line describing this run to FILE (default: $FLEET_INTENT_AUDIT_LOG).",
+)
 
 now_option = click.option(
     "--now", "now_text", metavar="DATE", help="ISO date or datetime taken as 'now' for exception expiry (default: the current UTC time)."
@@ -127,28 +141,51 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI and turn every failure into a one-line cause."""
     _register_commands()
     info = RunInfo()
+    args = list(sys.argv[1:] if argv is None else argv)
+    error: str | None = None
     try:
-        code = cli.main(args=argv, prog_name="fleet-intent", standalone_mode=False, obj=info)
+        code = cli.main(args=args, prog_name="fleet-intent", standalone_mode=False, obj=info)
         code = code if isinstance(code, int) else 0
     except IntentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         click.echo(f"{len(exc.problems)} problem(s) found", err=True)
         code = exc.exit_code
+        error = f"{len(exc.problems)} problem(s) in the intent; first: {exc.problems[0]}"
     except FleetIntentError as exc:
         click.echo(f"error: {exc}", err=True)
         code = exc.exit_code
+        error = str(exc)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.ClickException as exc:
         exc.show()
         code = 2
+        error = exc.format_message()
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         code = 2
+        error = "aborted"
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         code = 130
+        error = "interrupted"
     except BrokenPipeError:
         code = 1
+    code = _audit(info, code, error, args)
     sys.exit(code)
+
+
+def _audit(info: RunInfo, code: int, error: str | None, args: list[str]) -> int:
+    """Append the audit record of a generate/check run; a log that cannot be written is exit 2."""
+    from .evidence import audit_run
+
+    try:
+        audit_run(info, code, error, args)
+    except FleetIntentError as exc:
+        click.echo(f"error: audit log: {exc}", err=True)
+        return 2
+    except OSError as exc:
+        click.echo(f"error: audit log: {exc.strerror or exc}", err=True)
+        return 2
+    return code

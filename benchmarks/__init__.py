@@ -1,0 +1,1 @@
+"""Benchmarks and synthetic fleets (run on demand, not part of the test suite)."""

@@ -1,0 +1,305 @@
+"""Write generated files into the output directory safely, or tell how stale it is.
+
+Contract: everything is rendered in memory before anything is written; each file is replaced
+atomically (temporary file in the same directory, then `os.replace`); only paths under the
+output directory are touched, never through a symbolic link; files are removed only when an
+earlier `MANIFEST.json` of ours lists them. `MANIFEST.json` lists every generated file with its
+SHA-256, the intent's SHA-256 and the tool version, with sorted keys and no timestamps, so the
+same intent always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from . import __version__
+from .errors import OutputError
+
+MANIFEST = "MANIFEST.json"
+MANIFEST_VERSION = 1
+TOOL = "fleet-intent"
+SHARED_PREFIX = "modules/"
+# What an output directory of ours may hold at its top level besides MANIFEST.json.
+_LAYOUT_TOP = {"clusters", "modules", ".gitkeep", MANIFEST, MANIFEST + ".sig"}
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOutcome:
+    """What `write_output` did, by relative path."""
+
+    written: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    kept: tuple[str, ...]  # directories of removed clusters still holding files not ours
+
+
+@dataclass(frozen=True, slots=True)
+class Staleness:
+    """How the output directory differs from what would be generated."""
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[str, ...]
+    diff: str
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+
+@dataclass(frozen=True, slots=True)
+class _Changes:
+    desired: dict[str, str]  # in-scope files and the manifest (text; encoded one at a time)
+    remove: tuple[str, ...]
+
+
+def sha256_text(text: str | bytes) -> str:
+    """Hex SHA-256 of text (UTF-8) or bytes."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.sha256(data).hexdigest()
+
+
+def manifest_text(files: dict[str, str], intent_sha256: str) -> str:
+    """MANIFEST.json for `files` (path -> sha256): sorted keys, no timestamps."""
+    document = {
+        "files": dict(sorted(files.items())),
+        "intent": {"sha256": intent_sha256},
+        "tool": {"name": TOOL, "version": __version__},
+        "version": MANIFEST_VERSION,
+    }
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def read_manifest(out_dir: Path) -> dict | None:
+    """The previous MANIFEST.json of ours in `out_dir`, None if there is none."""
+    path = out_dir / MANIFEST
+    if not path.exists():
+        return None
+    if path.is_symlink() or not path.is_file():
+        raise OutputError(f"{path}: not a regular file; refusing to use this output directory")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"{path}: not a MANIFEST.json written by {TOOL} ({exc})") from None
+    if not isinstance(document, dict) or document.get("tool", {}).get("name") != TOOL or not isinstance(document.get("files"), dict):
+        raise OutputError(f"{path}: not a MANIFEST.json written by {TOOL}; refusing to write into {out_dir}")
+    return document
+
+
+def in_scope(path: str, clusters: list[str] | None) -> bool:
+    """Whether a generated path belongs to this run (`clusters` None: every path)."""
+    if clusters is None:
+        return True
+    if path.startswith(SHARED_PREFIX):
+        return True
+    parts = path.split("/")
+    return len(parts) > 2 and parts[0] == "clusters" and parts[1] in clusters
+
+
+def _safe_relative(path: str) -> PurePosixPath:
+    rel = PurePosixPath(path)
+    if rel.is_absolute() or not rel.parts or any(p in ("", ".", "..") for p in rel.parts) or "\\" in path:
+        raise OutputError(f"{path!r}: not a relative path inside the output directory")
+    return rel
+
+
+class _Targets:
+    """Maps relative paths to files under the output directory, refusing symbolic links.
+
+    Each directory on the way is checked once (lstat) and its real path compared with the
+    output directory's, so a link planted anywhere below it can never redirect a write.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out = out_dir
+        self.root = os.path.realpath(out_dir)
+        self.checked: set[Path] = set()
+
+    def __call__(self, path: str) -> Path:
+        rel = _safe_relative(path)
+        current = self.out
+        for part in rel.parts[:-1]:
+            current = current / part
+            if current not in self.checked:
+                self._check(current)
+                self.checked.add(current)
+        target = current / rel.parts[-1]
+        if target.is_symlink():
+            raise OutputError(f"{target}: is a symbolic link; refusing to write through it")
+        return target
+
+    def _check(self, node: Path) -> None:
+        if node.is_symlink():
+            raise OutputError(f"{node}: is a symbolic link; refusing to write through it")
+        if node.exists() and os.path.commonpath([self.root, os.path.realpath(node)]) != self.root:
+            raise OutputError(f"{node}: resolves outside {self.out}; refusing to write")
+
+
+def _changes(out_dir: Path, files: dict[str, str], intent_sha256: str, clusters: list[str] | None, previous: dict | None) -> _Changes:
+    for path in files:
+        _safe_relative(path)
+        if path == MANIFEST:
+            raise OutputError(f"{MANIFEST}: reserved for the manifest")
+    scoped = {p: t for p, t in files.items() if in_scope(p, clusters)}
+    old = dict(previous["files"]) if previous else {}
+    entries = {p: h for p, h in old.items() if not in_scope(p, clusters)}
+    entries.update({p: sha256_text(t) for p, t in scoped.items()})
+    desired = dict(scoped)
+    desired[MANIFEST] = manifest_text(entries, intent_sha256)
+    remove = tuple(sorted(p for p in old if in_scope(p, clusters) and p not in scoped))
+    return _Changes(desired, remove)
+
+
+def _check_directory(out_dir: Path, previous: dict | None) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"{out_dir}: exists and is not a directory")
+    if previous is not None or not out_dir.exists():
+        return
+    entries = {entry.name for entry in out_dir.iterdir()}
+    modules = out_dir / "modules"
+    foreign = entries - _LAYOUT_TOP
+    if modules.is_dir():
+        foreign |= {f"modules/{e.name}" for e in modules.iterdir() if e.name != "namespaces"}
+    if foreign:
+        raise OutputError(
+            f"{out_dir}: not empty and has no {MANIFEST} from {TOOL} (found {', '.join(sorted(foreign)[:5])}); "
+            "pass an empty or new directory with -o"
+        )
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # A fresh name in the same directory, then os.replace: readers see the old file or the
+    # new one, never a partial write.
+    tmp = target.parent / f".fleet-intent-{secrets.token_hex(8)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_output(out_dir: str | Path, files: dict[str, str], intent_sha256: str, clusters: list[str] | None = None) -> WriteOutcome:
+    """Write `files` (path -> text) and MANIFEST.json into `out_dir`; remove our stale files.
+
+    With `clusters`, only those clusters' files and the shared module are written or removed;
+    every other file, and its manifest entry, is left as it was.
+    """
+    out = Path(out_dir)
+    previous = read_manifest(out) if out.is_dir() else None
+    _check_directory(out, previous)
+    changes = _changes(out, files, intent_sha256, clusters, previous)
+    resolve = _Targets(out)
+    targets = {path: resolve(path) for path in list(changes.desired) + list(changes.remove)}
+    written: list[str] = []
+    unchanged: list[str] = []
+    for path, text in changes.desired.items():
+        if path == MANIFEST:
+            continue
+        data = text.encode("utf-8")
+        if _read(targets[path]) == data:
+            unchanged.append(path)
+            continue
+        if targets[path].is_dir():
+            raise OutputError(f"{targets[path]}: is a directory where a generated file belongs")
+        _write_atomic(targets[path], data)
+        written.append(path)
+    removed: list[str] = []
+    for path in changes.remove:
+        target = targets[path]
+        if target.is_file():
+            target.unlink()
+            removed.append(path)
+    _prune(out, [targets[p].parent for p in changes.remove])
+    kept = _left_behind(out, changes)
+    # The manifest goes last: it only lists files that are already in place.
+    manifest = changes.desired[MANIFEST].encode("utf-8")
+    if _read(targets[MANIFEST]) == manifest:
+        unchanged.append(MANIFEST)
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        _write_atomic(targets[MANIFEST], manifest)
+        written.append(MANIFEST)
+    return WriteOutcome(tuple(sorted(written)), tuple(removed), tuple(sorted(unchanged)), kept)
+
+
+def _prune(out: Path, directories: list[Path]) -> None:
+    """Remove the now-empty directories of removed files, up to (not including) `out`."""
+    for directory in sorted(set(directories), key=lambda d: len(d.parts), reverse=True):
+        current = directory
+        while current != out and out in current.parents:
+            try:
+                current.rmdir()
+            except FileNotFoundError:
+                pass
+            except OSError:
+                # Not empty: files of ours still there, or the user's own (tfvars, .terraform/, state).
+                break
+            current = current.parent
+
+
+def _left_behind(out: Path, changes: _Changes) -> tuple[str, ...]:
+    """Folders of clusters no longer generated that still exist (they hold files not ours)."""
+    live = {p.split("/")[1] for p in changes.desired if p.startswith("clusters/")}
+    gone = {p.split("/")[1] for p in changes.remove if p.startswith("clusters/")} - live
+    return tuple(sorted(f"clusters/{c}" for c in gone if (out / "clusters" / c).exists()))
+
+
+def check_output(out_dir: str | Path, files: dict[str, str], intent_sha256: str, clusters: list[str] | None = None) -> Staleness:
+    """Compare `out_dir` with what `write_output` would write; writes nothing.
+
+    A missing output directory is stale (every file would be added).
+    """
+    out = Path(out_dir)
+    try:
+        previous = read_manifest(out) if out.is_dir() else None
+    except OutputError:
+        previous = None
+    changes = _changes(out, files, intent_sha256, clusters, previous)
+    added: list[str] = []
+    changed: list[str] = []
+    chunks: list[str] = []
+    for path, text in sorted(changes.desired.items()):
+        data = text.encode("utf-8")
+        current = _read(out / path) if out.is_dir() else None
+        if current == data:
+            continue
+        new = text.splitlines(keepends=True)
+        if current is None:
+            added.append(path)
+            chunks.extend(_diff([], new, "/dev/null", f"b/{path}"))
+        else:
+            changed.append(path)
+            chunks.extend(_diff(current.decode("utf-8", "replace").splitlines(keepends=True), new, f"a/{path}", f"b/{path}"))
+    removed: list[str] = []
+    for path in changes.remove:
+        current = _read(out / path)
+        if current is None:
+            continue
+        removed.append(path)
+        chunks.extend(_diff(current.decode("utf-8", "replace").splitlines(keepends=True), [], f"a/{path}", "/dev/null"))
+    return Staleness(tuple(added), tuple(removed), tuple(changed), "".join(chunks))
+
+
+def _diff(old: list[str], new: list[str], a: str, b: str) -> list[str]:
+    lines = list(difflib.unified_diff(old, new, fromfile=a, tofile=b))
+    return [line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines]

@@ -1,0 +1,28 @@
+data "azurerm_kubernetes_cluster" "this" {
+  name                = "dev-weu"
+  resource_group_name = "rg-dev"
+}
+
+resource "azurerm_federated_identity_credential" "data-ingest_ingest-worker" {
+  name                      = "fleet-intent-dev-weu-data-ingest-ingest-worker"
+  user_assigned_identity_id = "/subscriptions/0b0c0d0e-0000-4000-8000-00000000000a/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ingest-worker"
+  audience                  = ["api://AzureADTokenExchange"]
+  issuer                    = data.azurerm_kubernetes_cluster.this.oidc_issuer_url
+  subject                   = "system:serviceaccount:data-ingest:ingest-worker"
+}
+
+resource "kubernetes_service_account_v1" "data-ingest_ingest-worker" {
+  metadata {
+    name      = "ingest-worker"
+    namespace = "data-ingest"
+    labels = {
+      "app.kubernetes.io/managed-by" = "fleet-intent"
+      "fleet-intent/team"            = "data"
+    }
+    annotations = {
+      "azure.workload.identity/client-id" = "0b0c0d0e-0000-4000-8000-000000000007"
+    }
+  }
+
+  depends_on = [module.namespaces]
+}

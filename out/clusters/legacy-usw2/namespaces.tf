@@ -1,0 +1,60 @@
+# The cluster's namespaces and their Pod Security Admission levels (modules/namespaces).
+module "namespaces" {
+  source = "../../modules/namespaces"
+
+  namespaces = {
+    "data-ingest" = {
+      pod_security = {
+        enforce = "baseline"
+        audit   = "restricted"
+        warn    = "restricted"
+        version = "latest"
+      }
+      labels = {
+        "app.kubernetes.io/managed-by" = "fleet-intent"
+        "fleet-intent/team"            = "data"
+      }
+      annotations = {}
+    }
+    "data-warehouse" = {
+      pod_security = {
+        enforce = "baseline"
+        audit   = "restricted"
+        warn    = "restricted"
+        version = "v1.30"
+      }
+      labels = {
+        "app.kubernetes.io/managed-by" = "fleet-intent"
+        "fleet-intent/team"            = "data"
+      }
+      annotations = {}
+    }
+    "payments" = {
+      pod_security = {
+        enforce = "restricted"
+        audit   = "restricted"
+        warn    = "restricted"
+        version = "latest"
+      }
+      labels = {
+        "app.kubernetes.io/managed-by" = "fleet-intent"
+        "fleet-intent/team"            = "payments"
+      }
+      annotations = {}
+    }
+    "payments-batch" = {
+      pod_security = {
+        enforce = "privileged"
+        audit   = "restricted"
+        warn    = "restricted"
+        version = "latest"
+      }
+      labels = {
+        "app.kubernetes.io/managed-by" = "fleet-intent"
+        "cost-centre"                  = "42"
+        "fleet-intent/team"            = "payments"
+      }
+      annotations = {}
+    }
+  }
+}

@@ -1,0 +1,52 @@
+data "azurerm_kubernetes_cluster" "this" {
+  name                = "prod-weu"
+  resource_group_name = "rg-prod"
+}
+
+resource "azurerm_federated_identity_credential" "data-ingest_ingest-worker" {
+  name                      = "fleet-intent-prod-weu-data-ingest-ingest-worker"
+  user_assigned_identity_id = "/subscriptions/0b0c0d0e-0000-4000-8000-00000000000a/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ingest-worker"
+  audience                  = ["api://AzureADTokenExchange"]
+  issuer                    = data.azurerm_kubernetes_cluster.this.oidc_issuer_url
+  subject                   = "system:serviceaccount:data-ingest:ingest-worker"
+}
+
+resource "azurerm_federated_identity_credential" "payments_payments-api" {
+  name                      = "fleet-intent-prod-weu-payments-payments-api"
+  user_assigned_identity_id = "/subscriptions/0b0c0d0e-0000-4000-8000-00000000000a/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/payments-api"
+  audience                  = ["api://AzureADTokenExchange"]
+  issuer                    = data.azurerm_kubernetes_cluster.this.oidc_issuer_url
+  subject                   = "system:serviceaccount:payments:payments-api"
+}
+
+resource "kubernetes_service_account_v1" "data-ingest_ingest-worker" {
+  metadata {
+    name      = "ingest-worker"
+    namespace = "data-ingest"
+    labels = {
+      "app.kubernetes.io/managed-by" = "fleet-intent"
+      "fleet-intent/team"            = "data"
+    }
+    annotations = {
+      "azure.workload.identity/client-id" = "0b0c0d0e-0000-4000-8000-000000000007"
+    }
+  }
+
+  depends_on = [module.namespaces]
+}
+
+resource "kubernetes_service_account_v1" "payments_payments-api" {
+  metadata {
+    name      = "payments-api"
+    namespace = "payments"
+    labels = {
+      "app.kubernetes.io/managed-by" = "fleet-intent"
+      "fleet-intent/team"            = "payments"
+    }
+    annotations = {
+      "azure.workload.identity/client-id" = "0b0c0d0e-0000-4000-8000-000000000003"
+    }
+  }
+
+  depends_on = [module.namespaces]
+}

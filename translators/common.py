@@ -1,0 +1,210 @@
+"""Helpers the provider translators share: resource addresses, RBAC bindings, cluster roots.
+
+Addresses are derived from names only (never from positions or other teams), so adding,
+changing or removing one grant never moves the address of another.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from jinja2 import Environment
+
+from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, TEAM_LABEL, ClusterPlan, Grant
+from intent.render import render_cached, render_template
+
+from .base import RenderedFile
+
+RBAC_API_GROUP = "rbac.authorization.k8s.io"
+KUBERNETES_PROVIDER = {"name": "kubernetes", "source": "hashicorp/kubernetes", "version": "~> 3.0"}
+_REPLACE = re.compile(r"[^A-Za-z0-9_-]")
+_AWS_ARN = re.compile(r"arn:(?P<partition>[a-z-]+):iam::(?P<account>\d{12}):(?P<kind>role|user)/(?P<name>.+)")
+
+# Cluster-scope levels and the ClusterRole each maps to.
+CLUSTER_ROLE = {"view": "view", "edit": "edit", "admin": "admin", "cluster-admin": "cluster-admin"}
+
+
+def short_hash(text: str) -> str:
+    """Eight hex digits of the SHA-256 of `text` (disambiguates lossy slugs)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def slug(text: str, key: str | None = None) -> str:
+    """`text` as identifier characters; when a character had to be replaced, a hash of `key`
+    (default `text`) is appended so that two different texts never share a slug."""
+    out = _REPLACE.sub("_", text)
+    return out if out == text else f"{out}_{short_hash(key or text)}"
+
+
+def ident(*parts: str) -> str:
+    """Join already-safe parts with `_` into a Terraform name (starting with a letter or `_`)."""
+    name = "_".join(parts)
+    return name if re.match(r"[A-Za-z_]", name) else f"_{name}"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def principal_address(principal: str) -> str:
+    """A stable resource name for a principal (role_<account>_<name>, group_<email slug>, ...)."""
+    match = _AWS_ARN.fullmatch(principal)
+    if match:
+        return ident(match["kind"], match["account"], slug(match["name"], principal))
+    kind, _, subject = principal.partition(":")
+    return ident(kind, slug(subject.lower() if _is_guid(subject) else subject, principal))
+
+
+def _is_guid(text: str) -> bool:
+    return re.fullmatch(r"[0-9a-fA-F-]{36}", text) is not None
+
+
+def aws_partition(region: str) -> str:
+    """The AWS partition of a region (policy ARNs must use the cluster's partition)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if "-isob-" in region:
+        return "aws-iso-b"
+    if "-iso-" in region:
+        return "aws-iso"
+    return "aws"
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """A Kubernetes RBAC subject (User or Group)."""
+
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """One RoleBinding (namespace set) or ClusterRoleBinding (namespace None) to a ClusterRole."""
+
+    address: str
+    name: str
+    namespace: str | None
+    role: str
+    labels: tuple[tuple[str, str], ...]
+    subjects: tuple[Subject, ...]
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        """The binding's labels as a mapping."""
+        return dict(self.labels)
+
+
+def kubernetes_bindings(
+    plan: ClusterPlan, subject_of: Callable[[Grant], Subject]
+) -> tuple[list[Binding], list[Binding]]:
+    """RoleBindings per (namespace, level) and ClusterRoleBindings per level, subjects merged.
+
+    Each namespace belongs to one team, so a (namespace, level) binding only ever holds that
+    team's principals; the address `<namespace>_<level>` moves with nothing else.
+    """
+    namespaced: dict[tuple[str, str], tuple[str, set[Subject]]] = {}
+    cluster: dict[str, set[Subject]] = {}
+    for grant in plan.grants:
+        subject = subject_of(grant)
+        if grant.scope == "cluster":
+            cluster.setdefault(grant.level, set()).add(subject)
+            continue
+        for ns in grant.namespaces:
+            namespaced.setdefault((ns, grant.level), (grant.team or "", set()))[1].add(subject)
+    role_bindings = [
+        Binding(
+            address=ident(ns, level),
+            name=f"fleet-intent:{team}:{level}",
+            namespace=ns,
+            role=CLUSTER_ROLE[level],
+            labels=((MANAGED_BY_LABEL, MANAGED_BY_VALUE), (TEAM_LABEL, team)),
+            subjects=_sorted(subjects),
+        )
+        for (ns, level), (team, subjects) in namespaced.items()
+    ]
+    cluster_bindings = [
+        Binding(
+            address=ident(cluster_binding_name(level)),
+            name=f"fleet-intent:{cluster_binding_name(level)}",
+            namespace=None,
+            role=CLUSTER_ROLE[level],
+            labels=((MANAGED_BY_LABEL, MANAGED_BY_VALUE),),
+            subjects=_sorted(subjects),
+        )
+        for level, subjects in cluster.items()
+    ]
+    return sorted(role_bindings, key=lambda b: b.address), sorted(cluster_bindings, key=lambda b: b.address)
+
+
+def cluster_binding_name(level: str) -> str:
+    """`cluster-view` or `cluster-admin`: the name of a cluster-wide grant level."""
+    return "cluster-admin" if level == "cluster-admin" else f"cluster-{level}"
+
+
+def _sorted(subjects: Iterable[Subject]) -> tuple[Subject, ...]:
+    return tuple(sorted(set(subjects), key=lambda s: (s.kind, s.name)))
+
+
+def unique_principals(plan: ClusterPlan) -> list[str]:
+    """Every distinct principal of the plan's grants, sorted by resource address."""
+    seen: dict[str, str] = {}
+    for grant in plan.grants:
+        seen.setdefault(principal_address(grant.principal), grant.principal)
+    return [seen[key] for key in sorted(seen)]
+
+
+def service_account_address(namespace: str, service_account: str) -> str:
+    """The resource name of a workload identity's objects (`<namespace>_<ksa>`)."""
+    return ident(namespace, slug(service_account))
+
+
+def service_account_labels(team: str) -> dict:
+    """The labels fleet-intent puts on the service accounts it creates."""
+    return {MANAGED_BY_LABEL: MANAGED_BY_VALUE, TEAM_LABEL: team}
+
+
+def cluster_root(plan: ClusterPlan, path: str) -> str:
+    """The path of a file in the cluster's root module."""
+    return f"clusters/{plan.name}/{path}"
+
+
+def render_root_files(
+    plan: ClusterPlan, env: Environment, cloud_provider: dict, files: dict[str, tuple[str, dict] | str]
+) -> list[RenderedFile]:
+    """Render versions.tf, variables.tf and each `files` entry (path -> (template, context), or
+    text already rendered), skipping files that come out empty."""
+    base = {"cluster": plan.cluster, "plan": plan}
+    out = [
+        RenderedFile(
+            cluster_root(plan, "versions.tf"),
+            _tidy(render_template(env, "common/versions.tf.j2", plan.name, **base, required_providers=[cloud_provider, KUBERNETES_PROVIDER])),
+        ),
+        RenderedFile(cluster_root(plan, "variables.tf"), _tidy(render_template(env, "common/variables.tf.j2", plan.name, **base))),
+    ]
+    for path, spec in files.items():
+        text = _tidy(spec if isinstance(spec, str) else render_template(env, spec[0], plan.name, **base, **spec[1]))
+        if text.strip():
+            out.append(RenderedFile(cluster_root(plan, path), text))
+    return out
+
+
+def rbac_text(plan: ClusterPlan, env: Environment, subject_of: Callable[[Grant], Subject]) -> str:
+    """rbac.tf: one block per binding (common/role-binding.tf.j2, common/cluster-role-binding.tf.j2).
+
+    Each block is rendered once per distinct binding: a namespace hosted on many clusters
+    usually has the same bindings on all of them.
+    """
+    role_bindings, cluster_bindings = kubernetes_bindings(plan, subject_of)
+    blocks = [render_cached(env, "common/role-binding.tf.j2", plan.name, binding=b) for b in role_bindings]
+    blocks += [render_cached(env, "common/cluster-role-binding.tf.j2", plan.name, binding=b) for b in cluster_bindings]
+    return "\n".join(_tidy(block) for block in blocks)
+
+
+def _tidy(text: str) -> str:
+    # Templates end every block with a blank line; a file ends with exactly one newline.
+    text = text.strip("\n")
+    return text + "\n" if text else ""

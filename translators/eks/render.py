@@ -1,0 +1,196 @@
+"""EKS: access entries and access policy associations, or the aws-auth ConfigMap plus RBAC."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import yaml
+from jinja2 import Environment
+
+from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterPlan, Grant
+from intent.render import Attrs
+
+from ..base import RenderedFile
+from ..common import (
+    Subject,
+    aws_partition,
+    cluster_binding_name,
+    cluster_root,
+    principal_address,
+    rbac_text,
+    render_root_files,
+    service_account_address,
+)
+
+AWS_PROVIDER = {"name": "aws", "source": "hashicorp/aws", "version": "~> 6.0"}
+POLICIES = {
+    "view": "AmazonEKSViewPolicy",
+    "edit": "AmazonEKSEditPolicy",
+    "admin": "AmazonEKSAdminPolicy",
+    "cluster-admin": "AmazonEKSClusterAdminPolicy",
+}
+LEVEL_ORDER = ("view", "edit", "admin", "cluster-admin")
+NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
+NODE_GROUPS = ("system:bootstrappers", "system:nodes")
+_ARN = re.compile(r"arn:(?P<partition>[a-z-]+):iam::(?P<account>\d{12}):(?P<kind>role|user)/(?P<name>.+)")
+
+
+def render_eks(plan: ClusterPlan, env: Environment) -> list[RenderedFile]:
+    """The Terraform (and, for CONFIG_MAP, the aws-auth manifest) of one EKS cluster."""
+    cluster = plan.cluster
+    files: dict[str, tuple[str, dict] | str] = {"providers.tf": ("eks/providers.tf.j2", {})}
+    extra: list[RenderedFile] = []
+    if cluster.authentication_mode == "CONFIG_MAP":
+        map_roles, map_users = aws_auth_mappings(plan)
+        files["aws-auth.tf"] = (
+            "eks/aws-auth.tf.j2",
+            {"map_roles": [Attrs(m) for m in map_roles], "map_users": [Attrs(m) for m in map_users]},
+        )
+        files["rbac.tf"] = rbac_text(plan, env, lambda g: Subject("Group", aws_auth_group(g)))
+        extra.append(RenderedFile(cluster_root(plan, "manifests/aws-auth.yaml"), aws_auth_manifest(map_roles, map_users)))
+    else:
+        # API and API_AND_CONFIG_MAP: access entries only; fleet-intent writes no aws-auth there.
+        files["access.tf"] = ("eks/access.tf.j2", {"access_entries": access_entries(plan)})
+    files["workload-identity.tf"] = ("eks/workload-identity.tf.j2", {"pod_identities": pod_identities(plan)})
+    return render_root_files(plan, env, AWS_PROVIDER, files) + extra
+
+
+def access_entries(plan: ClusterPlan) -> list[dict]:
+    """One STANDARD access entry per principal, each with one association per policy.
+
+    EKS accepts each policy only once per access entry, so grants of the same level from
+    several teams merge into one association over the union of their namespaces, and a
+    cluster-wide grant of a level absorbs the namespaced grants of that level.
+    """
+    partition = aws_partition(plan.cluster.region)
+    principals: dict[str, str] = {}
+    levels: dict[str, dict[str, set[str] | None]] = {}
+    for grant in plan.grants:
+        address = principal_address(grant.principal)
+        principals.setdefault(address, grant.principal)
+        scopes = levels.setdefault(address, {})
+        if grant.scope == "cluster":
+            scopes[grant.level] = None
+        elif grant.level not in scopes:
+            scopes[grant.level] = set(grant.namespaces)
+        elif scopes[grant.level] is not None:
+            scopes[grant.level].update(grant.namespaces)
+    entries = []
+    for address in sorted(principals):
+        scopes = levels[address]
+        entries.append(
+            {
+                "address": address,
+                "principal": principals[address],
+                "associations": [
+                    {
+                        "address": f"{address}_{level}",
+                        "policy_arn": f"arn:{partition}:eks::aws:cluster-access-policy/{POLICIES[level]}",
+                        "namespaces": sorted(scopes[level]) if scopes[level] is not None else [],
+                    }
+                    for level in LEVEL_ORDER
+                    if level in scopes
+                ],
+            }
+        )
+    return entries
+
+
+def aws_auth_group(grant: Grant) -> str:
+    """The Kubernetes group aws-auth gives a grant's principal (never system:masters)."""
+    if grant.scope == "cluster":
+        return f"fleet-intent:{cluster_binding_name(grant.level)}"
+    return f"fleet-intent:{grant.team}:{grant.level}"
+
+
+def role_arn_without_path(arn: str) -> str:
+    """The role ARN as aws-auth matches it: aws-iam-authenticator compares against the
+    assumed-role ARN, which carries no IAM path, so `role/ci/x` must be written `role/x`."""
+    match = _ARN.fullmatch(arn)
+    if not match or match["kind"] != "role":
+        return arn
+    name = match["name"].rsplit("/", 1)[-1]
+    return f"arn:{match['partition']}:iam::{match['account']}:role/{name}"
+
+
+def aws_auth_mappings(plan: ClusterPlan) -> tuple[list[dict], list[dict]]:
+    """The mapRoles and mapUsers entries: node roles first, then each principal once."""
+    roles: dict[str, dict] = {}
+    for arn in plan.cluster.node_role_arns:
+        rolearn = role_arn_without_path(arn)
+        roles.setdefault(rolearn, {"rolearn": rolearn, "username": NODE_USERNAME, "groups": set(NODE_GROUPS)})
+    principal_roles: dict[str, dict] = {}
+    users: dict[str, dict] = {}
+    for grant in plan.grants:
+        match = _ARN.fullmatch(grant.principal)
+        if match is None:
+            continue
+        group = aws_auth_group(grant)
+        if match["kind"] == "user":
+            users.setdefault(grant.principal, {"userarn": grant.principal, "username": grant.principal, "groups": set()})["groups"].add(group)
+            continue
+        rolearn = role_arn_without_path(grant.principal)
+        if rolearn in roles:
+            roles[rolearn]["groups"].add(group)
+            continue
+        name = rolearn.rsplit("/", 1)[-1]
+        username = f"arn:{match['partition']}:sts::{match['account']}:assumed-role/{name}/{{{{SessionName}}}}"
+        principal_roles.setdefault(rolearn, {"rolearn": rolearn, "username": username, "groups": set()})["groups"].add(group)
+    ordered = list(roles.values()) + [principal_roles[k] for k in sorted(principal_roles)]
+    map_roles = [{**entry, "groups": sorted(entry["groups"])} for entry in ordered]
+    map_users = [{**users[k], "groups": sorted(users[k]["groups"])} for k in sorted(users)]
+    return map_roles, map_users
+
+
+def _str(dumper: yaml.SafeDumper, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """A safe dumper that writes multi-line strings as literal blocks (readable diffs)."""
+
+    yaml_representers = {**yaml.SafeDumper.yaml_representers, str: _str}
+
+
+def aws_auth_manifest(map_roles: list[dict], map_users: list[dict]) -> str:
+    """The aws-auth ConfigMap as YAML, dumped from data (never templated)."""
+    document = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "aws-auth", "namespace": "kube-system", "labels": {MANAGED_BY_LABEL: MANAGED_BY_VALUE}},
+        "data": {"mapRoles": mapping_yaml(map_roles), "mapUsers": mapping_yaml(map_users)},
+    }
+    return yaml.dump(document, Dumper=_BlockDumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+
+def mapping_yaml(entries: list[dict]) -> str:
+    """`yaml.safe_dump(entries)` for a mapRoles/mapUsers list (equal output, entry by entry)."""
+    if not entries:
+        return yaml.safe_dump([])
+    # A block sequence dumps as its items' dumps one after another; caching per entry keeps
+    # the pure-Python emitter off the hot path (the same roles recur on many clusters).
+    return "".join(_entry_yaml(tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in e.items())) for e in entries)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _entry_yaml(items: tuple) -> str:
+    entry = {k: list(v) if isinstance(v, tuple) else v for k, v in items}
+    return yaml.safe_dump([entry], sort_keys=False, default_flow_style=False)
+
+
+def pod_identities(plan: ClusterPlan) -> list[dict]:
+    """One EKS Pod Identity association per workload identity."""
+    return sorted(
+        (
+            {
+                "address": service_account_address(wi.namespace, wi.service_account),
+                "namespace": wi.namespace,
+                "service_account": wi.service_account,
+                "role_arn": wi.identity,
+            }
+            for wi in plan.workload_identities
+        ),
+        key=lambda item: item["address"],
+    )

@@ -1,0 +1,65 @@
+"""The namespaces translator: the reusable namespaces module and each cluster's call to it."""
+
+from __future__ import annotations
+
+import functools
+from typing import ClassVar
+
+from jinja2 import Environment
+
+from intent.plan import PSA_PREFIX, ClusterPlan, NamespacePlan
+from intent.render import Attrs, HclRaw, hcl_expr, render_template
+
+from ..base import RenderedFile
+from ..common import cluster_root
+
+MODULE_DIR = "modules/namespaces"
+MODULE_FILES = ("versions.tf", "variables.tf", "main.tf", "outputs.tf")
+
+
+def namespaces_input(plan: ClusterPlan) -> dict:
+    """The module's `namespaces` input: a literal map keyed by namespace name, each value
+    already rendered as HCL (`hcl_expr` output).
+
+    The PSA labels travel as `pod_security` (the module stamps them last); `labels` holds
+    every other label of the namespace, including the managed-by and team labels.
+    """
+    return {ns.name: namespace_entry(ns) for ns in sorted(plan.namespaces, key=lambda n: n.name)}
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def namespace_entry(ns: NamespacePlan) -> HclRaw:
+    """One namespace's entry of the `namespaces` map, as HCL at nesting level 2.
+
+    Cached: the same namespace usually has the same plan on every cluster that hosts it.
+    """
+    psa = ns.pod_security
+    value = Attrs(
+        pod_security=Attrs(enforce=psa.enforce.value, audit=psa.audit.value, warn=psa.warn.value, version=psa.version),
+        labels=dict(kv for kv in ns.labels if not kv[0].startswith(PSA_PREFIX)),
+        annotations=dict(ns.annotations),
+    )
+    return hcl_expr(value, 2)
+
+
+class NamespacesTranslator:
+    """Renders the namespaces module and the `module "namespaces"` call of each cluster."""
+
+    name: ClassVar[str] = "namespaces"
+
+    def render(self, plan: ClusterPlan, env: Environment) -> list[RenderedFile]:
+        """The cluster's namespaces.tf."""
+        text = render_template(env, "namespaces/module-call.tf.j2", plan.name, cluster=plan.cluster, namespaces=namespaces_input(plan))
+        return [RenderedFile(cluster_root(plan, "namespaces.tf"), text)]
+
+    def render_shared(self, env: Environment) -> list[RenderedFile]:
+        """The files of the reusable module (the same for every intent)."""
+        return [
+            RenderedFile(f"{MODULE_DIR}/{name}", render_template(env, f"namespaces/{name}.j2", None))
+            for name in MODULE_FILES
+        ]
+
+    def observe(self, plan, documents):
+        """The cluster's observed state from its snapshot documents."""
+        from .observe import observe_cluster
+        return observe_cluster(plan, documents)
