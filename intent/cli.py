@@ -16,7 +16,7 @@ from . import __version__
 from .errors import FleetIntentError, IntentError, UsageError
 
 # Modules under intent/commands/ that each define `command` (a click command).
-COMMAND_MODULES: tuple[str, ...] = ("generate", "verify", "report", "explain")
+COMMAND_MODULES: tuple[str, ...] = ("generate", "verify", "report", "explain", "snapshot", "check")
 
 
 class RunInfo:

@@ -1,0 +1,125 @@
+"""`fleet-intent check`: compare snapshots or live clusters (and Terraform templates) with the
+intent and report drift as findings (SPEC §6-§8)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+import click
+
+from ..cli import RunInfo, audit_log_option, echo_warnings, intent_argument, load, now_option, select_clusters
+from ..errors import UsageError
+from ..findings import Severity
+from ..reports import FORMATS, format_report
+
+
+def _import(module: str, name: str, flag: str):
+    """`module.name`, or a usage error when this build lacks the feature behind `flag`."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        raise UsageError(f"{flag} is not available in this build ({module} is missing)") from None
+
+
+def write_output(path: str, text: str) -> None:
+    """Write `text` to `path` atomically (a partial report is never left behind)."""
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise UsageError(f"-o {path}: cannot write ({exc.strerror or exc})") from None
+
+
+@click.command("check")
+@intent_argument
+@click.option("--snapshot", "snapshot_dir", metavar="DIR", type=click.Path(exists=True, file_okay=False),
+              help="Read clusters from a snapshot directory (DIR/<cluster>/..., SPEC §7).")
+@click.option("--live", is_flag=True, help="Read clusters through the Kubernetes and cloud APIs.")
+@click.option("--terraform", "terraform", multiple=True, metavar="DIR",
+              help="Also check user Terraform templates in DIR (repeatable).")
+@click.option("--cluster", "clusters", multiple=True, metavar="NAME", help="Only this cluster (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True,
+              help="Report format.")
+@click.option("-o", "--output", "output", metavar="FILE", help="Write the report to FILE instead of stdout.")
+@click.option("--fail-on", type=click.Choice([s.value for s in Severity]), default="high", show_default=True,
+              help="Exit 1 when a finding is at or above this severity.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=16, show_default=True,
+              help="Clusters read at once (--live).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=20.0, show_default=True,
+              help="Seconds one cluster may take, all calls and retries included (--live).")
+@click.option("--shard", "shard", metavar="K/N", help="Check only the K-th of N stable slices of the clusters.")
+@now_option
+@audit_log_option
+@click.pass_context
+def command(ctx: click.Context, intent_path, snapshot_dir, live, terraform, clusters, fmt, output, fail_on,
+            concurrency, timeout, shard, now_text) -> None:
+    """Check INTENT against snapshots (--snapshot DIR) or live clusters (--live), and/or
+    Terraform templates (--terraform DIR). Exit 1 when a finding is at or above --fail-on."""
+    info: RunInfo = ctx.obj if isinstance(ctx.obj, RunInfo) else RunInfo()
+    info.command = info.command or "check"
+    if snapshot_dir and live:
+        raise UsageError("--snapshot and --live are exclusive: read clusters from one source")
+    if not (snapshot_dir or live or terraform):
+        raise UsageError("nothing to check: give --snapshot DIR or --live (and/or --terraform DIR)")
+    loaded, now = load(intent_path, now_text, info)
+    echo_warnings(loaded)
+    from ..plan import plan_fleet
+
+    names = select_clusters(loaded.intent, clusters) or [c.name for c in loaded.intent.clusters]
+    if shard:
+        parse_shard = _import("intent.shard", "parse_shard", "--shard")
+        select_shard = _import("intent.shard", "select_shard", "--shard")
+        k, n = parse_shard(shard)
+        names = list(select_shard(list(names), k, n))
+    fleet = plan_fleet(loaded.intent, now, names)
+    info.clusters = [c.name for c in fleet.clusters]
+
+    extra, errors = [], []
+    if terraform:
+        scan_terraform = _import("intent.tfcheck", "scan_terraform", "--terraform")
+        extra, errors = scan_terraform(list(terraform), fleet, loaded.intent)
+        for error in errors:
+            click.echo(f"error: {error}", err=True)
+
+    from ..checkrun import run_check
+    from ..report import Report
+
+    if snapshot_dir or live:
+        if live:
+            live_source = _import("intent.collect", "LiveSource", "--live")
+            progress = sys.stderr.isatty() and not os.environ.get("CI")
+            source = live_source(concurrency=concurrency, timeout=timeout, progress=progress)
+        else:
+            from ..snapshot import SnapshotDirSource
+
+            source = SnapshotDirSource(snapshot_dir)
+        report = run_check(loaded, fleet, source, now, extra)
+    else:
+        report = Report.build(loaded.path, loaded.sha256, [], extra, generated_at=now.isoformat())
+    info.counts = report.counts()
+
+    options = {}
+    if fmt == "table" and output is None and sys.stdout.isatty():
+        options = {"color": True, "width": shutil.get_terminal_size().columns}
+    if fmt == "sarif":
+        options = {"base_dir": os.getcwd()}
+    text = format_report(fmt, report, **options)
+    if output:
+        write_output(output, text)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+    if terraform and errors:
+        # A template that cannot be read must not pass: the rest was still scanned and reported.
+        click.echo(f"{len(errors)} Terraform file(s) could not be checked", err=True)
+        ctx.exit(2)
+    ctx.exit(1 if report.worst_at_least(Severity(fail_on)) else 0)

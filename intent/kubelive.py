@@ -1,0 +1,138 @@
+"""Kubernetes reads for live collection: the `kubernetes/*.json` documents of one cluster.
+
+Lists are read page by page (`limit`/`continue`) and written as `kubectl get ... -o json`
+prints them: a `List` whose items carry their own `apiVersion` and `kind`. Items are kept as
+the API server sent them (`_preload_content=False`), not round-tripped through the client's
+models, which would drop fields the client version does not know and reformat timestamps.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+from .plan import ClusterPlan
+from .sources import CollectError, Documents
+
+PAGE_SIZE = 500
+
+# document path -> (API class, list method, item apiVersion, item kind)
+LISTS = (
+    ("kubernetes/namespaces.json", "CoreV1Api", "list_namespace", "v1", "Namespace"),
+    ("kubernetes/rolebindings.json", "RbacAuthorizationV1Api", "list_role_binding_for_all_namespaces",
+     "rbac.authorization.k8s.io/v1", "RoleBinding"),
+    ("kubernetes/clusterrolebindings.json", "RbacAuthorizationV1Api", "list_cluster_role_binding",
+     "rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+    ("kubernetes/serviceaccounts.json", "CoreV1Api", "list_service_account_for_all_namespaces",
+     "v1", "ServiceAccount"),
+)
+AWS_AUTH = "kubernetes/aws-auth.json"
+
+
+def import_sdk() -> None:
+    """Import the kubernetes client now, so that its import time is not charged to a deadline."""
+    import kubernetes.client  # noqa: F401
+    import kubernetes.config  # noqa: F401
+
+
+def api_client(context: str):
+    """A `kubernetes` ApiClient for one kubeconfig context, with retries left to the caller.
+
+    KUBECONFIG is read here rather than at import: the client library reads it once when it is
+    first imported, so a later change (tests, long-lived processes) would be missed.
+    """
+    from kubernetes import client, config
+    from kubernetes.config.config_exception import ConfigException
+
+    configuration = client.Configuration()
+    # urllib3 would otherwise retry reads itself, past the cluster's deadline.
+    configuration.retries = False
+    try:
+        return config.new_client_from_config(
+            config_file=os.environ.get("KUBECONFIG") or None,
+            context=context,
+            persist_config=False,  # never write refreshed tokens back from many threads
+            client_configuration=configuration,
+        )
+    except ConfigException as exc:
+        raise CollectError(f"kubernetes: kubeconfig context {context!r}: {' '.join(str(exc).split())}") from exc
+    except OSError as exc:
+        raise CollectError(f"kubernetes: cannot read kubeconfig: {exc}") from exc
+
+
+def read_kubernetes(plan: ClusterPlan, budget) -> Documents:
+    """The cluster's Kubernetes documents (aws-auth only on EKS, and only when it exists)."""
+    from kubernetes import client
+
+    api = api_client(plan.cluster.context)
+    try:
+        documents: Documents = {}
+        for path, api_class, method, api_version, kind in LISTS:
+            lister = getattr(getattr(client, api_class)(api), method)
+            documents[path] = read_list(lister, api_version, kind, budget, f"kubernetes {method}")
+        if plan.provider == "eks":
+            aws_auth = read_aws_auth(client.CoreV1Api(api), budget)
+            if aws_auth is not None:
+                documents[AWS_AUTH] = aws_auth
+        return documents
+    finally:
+        api.close()
+
+
+def read_list(lister: Callable[..., Any], api_version: str, kind: str, budget, what: str) -> dict[str, Any]:
+    """Every item of a list call, as `kubectl get -o json` prints the list."""
+    items: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {"limit": PAGE_SIZE}
+        if token:
+            kwargs["_continue"] = token
+        page = budget.call(
+            what,
+            lambda: _json(lister(**kwargs, _preload_content=False, _request_timeout=budget.timeout())),
+        )
+        for item in page.get("items") or []:
+            item["apiVersion"] = api_version
+            item["kind"] = kind
+            items.append(item)
+        token = (page.get("metadata") or {}).get("continue")
+        if not token:
+            break
+    return {"apiVersion": "v1", "kind": "List", "items": items, "metadata": {"resourceVersion": ""}}
+
+
+def read_aws_auth(core, budget) -> dict[str, Any] | None:
+    """The kube-system/aws-auth ConfigMap, or None when the cluster has none (404)."""
+    from kubernetes.client.exceptions import ApiException
+
+    def get() -> dict[str, Any] | None:
+        try:
+            response = core.read_namespaced_config_map(
+                "aws-auth", "kube-system", _preload_content=False, _request_timeout=budget.timeout()
+            )
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        document = _json(response)
+        document.setdefault("apiVersion", "v1")
+        document.setdefault("kind", "ConfigMap")
+        return document
+
+    return budget.call("kubernetes read_namespaced_config_map kube-system/aws-auth", get)
+
+
+def _json(response) -> dict[str, Any]:
+    try:
+        data = response.data
+    finally:
+        response.release_conn()
+    try:
+        document = json.loads(data)
+    except ValueError as exc:
+        raise CollectError(f"kubernetes: the API server answered with something that is not JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise CollectError("kubernetes: the API server answered with JSON that is not an object")
+    return document

@@ -1,0 +1,185 @@
+"""The observed state of one cluster, in the same neutral vocabulary as the plan.
+
+Translators read a cluster's documents (SPEC §7) into an `ObservedState`; the diff engine
+compares it with the `ClusterPlan`. Principals are spelled as in the intent (IAM ARN,
+`group:<email>`, `user:<object id>` ...), levels are the intent's (view, edit, admin,
+cluster-admin) or `other:<what>` for a grant the intent cannot express. Provider-managed
+objects (SPEC §7) are already left out. Everything is a frozen dataclass of tuples and dumps
+to JSON (`to_dict`) for debugging.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+LEVEL_RANK = {"view": 1, "edit": 2, "admin": 3, "cluster-admin": 4}
+
+
+def level_rank(level: str) -> int:
+    """1..4 for the intent's levels, 0 for anything else (`other:*`)."""
+    return LEVEL_RANK.get(level, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedNamespace:
+    """A namespace with its labels (sorted pairs)."""
+
+    name: str
+    labels: tuple[tuple[str, str], ...]
+
+    def label(self, key: str) -> str | None:
+        return dict(self.labels).get(key)
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedGrant:
+    """Access one principal holds, and the object that gives it.
+
+    `namespaces` is empty for cluster scope. `object` names the object a finding points at
+    (e.g. `AccessEntry/<arn>`, `aws-auth/mapRoles/<arn>`, `ClusterRoleBinding/<name>`,
+    `RoleAssignment/<scope>/<role>/<principal>`); `via` says how it was resolved (for messages).
+    `managed` is False for a kind of object fleet-intent never writes on this cluster (aws-auth
+    on an API_AND_CONFIG_MAP cluster): such a grant is drift whatever it grants.
+    """
+
+    principal: str
+    level: str
+    scope: str  # namespace | cluster
+    namespaces: tuple[str, ...]
+    object: str
+    via: str = ""
+    system_masters: bool = False
+    managed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedCloudRole:
+    """A cloud IAM role a principal holds on or above the cluster (GKE project IAM, AKS
+    control-plane role assignments) that the check looks at."""
+
+    principal: str
+    role: str  # e.g. roles/container.clusterViewer, or the AKS role name
+    object: str
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedWorkloadIdentity:
+    """A binding that lets a Kubernetes service account act as a cloud identity.
+
+    `identity` is spelled like the plan's: IAM role ARN, Google service account e-mail, or the
+    managed identity's resource id (AKS federated credential).
+    """
+
+    namespace: str
+    service_account: str
+    identity: str
+    object: str
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedServiceAccount:
+    """A Kubernetes service account and its annotations (sorted pairs)."""
+
+    namespace: str
+    name: str
+    annotations: tuple[tuple[str, str], ...]
+
+    def annotation(self, key: str) -> str | None:
+        return dict(self.annotations).get(key)
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedState:
+    """Everything the check compares for one cluster.
+
+    `settings` holds the cluster's authentication settings by name (EKS
+    `authenticationMode`; AKS `aadProfile.managed`, `enableAzureRbac`, `disableLocalAccounts`,
+    `oidcIssuerProfile.enabled`, `securityProfile.workloadIdentity.enabled`; GKE
+    `workloadPool`, `securityGroup`); a value is a str, bool or None (absent).
+    `node_roles` are the EKS node roles found in aws-auth (provider-managed, kept so the
+    check can tell nodes would stop joining).
+    """
+
+    cluster: str
+    provider: str
+    namespaces: tuple[ObservedNamespace, ...] = ()
+    grants: tuple[ObservedGrant, ...] = ()
+    cloud_roles: tuple[ObservedCloudRole, ...] = ()
+    workload_identities: tuple[ObservedWorkloadIdentity, ...] = ()
+    service_accounts: tuple[ObservedServiceAccount, ...] = ()
+    settings: tuple[tuple[str, Any], ...] = ()
+    node_roles: tuple[str, ...] = ()
+
+    def setting(self, name: str) -> Any:
+        return dict(self.settings).get(name)
+
+    def namespace(self, name: str) -> ObservedNamespace | None:
+        for ns in self.namespaces:
+            if ns.name == name:
+                return ns
+        return None
+
+    def service_account(self, namespace: str, name: str) -> ObservedServiceAccount | None:
+        for sa in self.service_accounts:
+            if sa.namespace == namespace and sa.name == name:
+                return sa
+        return None
+
+    def merge(self, other: "ObservedState") -> "ObservedState":
+        """This state with `other`'s parts appended (both of the same cluster)."""
+        return ObservedState(
+            cluster=self.cluster,
+            provider=self.provider,
+            namespaces=self.namespaces + other.namespaces,
+            grants=self.grants + other.grants,
+            cloud_roles=self.cloud_roles + other.cloud_roles,
+            workload_identities=self.workload_identities + other.workload_identities,
+            service_accounts=self.service_accounts + other.service_accounts,
+            settings=self.settings + other.settings,
+            node_roles=self.node_roles + other.node_roles,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dump."""
+        return _plain(self)
+
+
+_PAIR_FIELDS = {"labels", "annotations", "settings"}
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return {
+            f.name: (
+                {k: _plain(v) for k, v in getattr(value, f.name)}
+                if f.name in _PAIR_FIELDS
+                else _plain(getattr(value, f.name))
+            )
+            for f in dataclasses.fields(value)
+        }
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def principal_key(principal: str) -> str:
+    """A principal's comparison key: case-insensitive, IAM paths stripped.
+
+    IAM matches ARNs case-insensitively in aws-auth and role/user names are unique per account
+    whatever their path (aws-auth `rolearn` cannot carry one), Entra object ids and e-mails are
+    case-insensitive.
+    """
+    if principal.startswith("arn:"):
+        head, sep, tail = principal.partition(":role/") if ":role/" in principal else principal.partition(":user/")
+        if sep:
+            return (head + sep + tail.rsplit("/", 1)[-1]).lower()
+        return principal.lower()
+    kind, sep, rest = principal.partition(":")
+    return f"{kind}:{rest.lower()}" if sep else principal.lower()
+
+
+def plan_spelling(principals) -> dict[str, str]:
+    """Comparison key -> the intent's spelling, for mapping observed principals back."""
+    return {principal_key(p): p for p in principals}

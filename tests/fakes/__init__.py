@@ -1,0 +1,1 @@
+"""HTTP-level fakes of the provider APIs for live-collection tests."""

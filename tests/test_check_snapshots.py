@@ -1,0 +1,167 @@
+"""`fleet-intent check --snapshot`: the compliant snapshot and each drifted variant, end to end."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from conftest import EXAMPLE, FIXTURES
+
+SNAPSHOTS = FIXTURES / "snapshots"
+ORG = "platform-security@acme.example"
+PAYMENTS = "payments-oncall@acme.example"
+DATA = "data-platform@acme.example"
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    """Run the CLI as the console script does; (exit code, stdout, stderr)."""
+    from intent.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def check_json(capsys, snapshot, *extra: str, now: str = "2026-11-26") -> tuple[int, dict]:
+    code, out, err = run(capsys, "check", str(EXAMPLE), "--snapshot", str(snapshot), "--format", "json", "--now", now, *extra)
+    return code, json.loads(out)
+
+
+def keyset(report: dict) -> set[tuple]:
+    return {(f["rule"], f["severity"], f["cluster"], f["object"], f["team"], f["owner"]) for f in report["findings"]}
+
+
+def test_check_compliant_snapshot_no_findings_exit_0(capsys):
+    code, report = check_json(capsys, SNAPSHOTS / "compliant")
+    assert report["findings"] == []
+    assert {c["name"]: c["status"] for c in report["clusters"]} == {
+        "prod-use1": "ok", "stage-use1": "ok", "legacy-usw2": "ok", "prod-euw1": "ok", "prod-weu": "ok", "dev-weu": "ok",
+    }
+    assert code == 0
+
+
+VARIANTS = {
+    "aws-auth-system-masters": {
+        ("FI-AUTH-001", "critical", "legacy-usw2", "aws-auth/mapRoles/arn:aws:iam::111122223333:role/break-glass", None, ORG),
+    },
+    "namespace-privileged": {
+        ("FI-PSA-002", "high", "prod-use1", "Namespace/payments", "payments", PAYMENTS),
+    },
+    "access-entry-cluster-admin": {
+        ("FI-AUTH-001", "critical", "prod-use1", "AccessEntry/arn:aws:iam::111122223333:role/contractor", None, ORG),
+    },
+    "aks-local-accounts": {
+        ("FI-AUTH-005", "high", "prod-weu", "Cluster/prod-weu/disableLocalAccounts", None, ORG),
+    },
+    "namespace-missing": {
+        ("FI-NS-001", "high", "prod-euw1", "Namespace/data-warehouse", "data", DATA),
+        # Deleting the namespace deleted its RoleBinding too: the grant is missing there.
+        ("FI-AUTH-002", "medium", "prod-euw1", "RoleBinding/data-warehouse/group:data-engineers@acme.example", "data", DATA),
+    },
+    "gke-container-admin": {
+        ("FI-AUTH-001", "critical", "prod-euw1", "ProjectIAM/acme-prod/roles/container.admin/user:mallory@acme.example", None, ORG),
+    },
+    "gke-container-developer": {
+        ("FI-AUTH-003", "high", "prod-euw1", "ProjectIAM/acme-prod/roles/container.developer/group:payments-devs@acme.example",
+         "payments", PAYMENTS),
+    },
+    "wi-annotation-elsewhere": {
+        ("FI-WI-003", "high", "prod-euw1", "ServiceAccount/payments/payments-api", "payments", PAYMENTS),
+    },
+    "binding-broader": {
+        ("FI-AUTH-004", "high", "prod-euw1", "RoleBinding/payments/fleet-intent-edit-payments-devs", "payments", PAYMENTS),
+    },
+    "stage-aws-auth-mapping": {
+        ("FI-AUTH-003", "high", "stage-use1", "aws-auth/mapRoles/arn:aws:iam::111122223333:role/payments-dev", "payments", PAYMENTS),
+    },
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_check_drifted_variant_exact_findings_exit_1(capsys, variant):
+    code, report = check_json(capsys, SNAPSHOTS / variant)
+    assert keyset(report) == VARIANTS[variant]
+    assert all(c["status"] == "ok" for c in report["clusters"])
+    assert code == 1
+
+
+def test_check_narrower_grant_is_medium_exit_0_at_default_threshold(capsys):
+    code, report = check_json(capsys, SNAPSHOTS / "access-narrower")
+    assert keyset(report) == {
+        ("FI-AUTH-004", "medium", "prod-use1", "AccessEntry/arn:aws:iam::111122223333:role/payments-dev", "payments", PAYMENTS),
+    }
+    assert code == 0
+    code, _ = check_json(capsys, SNAPSHOTS / "access-narrower", "--fail-on", "medium")
+    assert code == 1
+
+
+def test_check_expired_exception_reported_and_no_longer_excuses(capsys):
+    code, report = check_json(capsys, SNAPSHOTS / "compliant", now="2027-07-01")
+    assert keyset(report) == {
+        ("FI-EXC-001", "medium", "prod-use1", "Exception/EXC-042", "payments", PAYMENTS),
+        ("FI-EXC-001", "medium", "legacy-usw2", "Exception/EXC-042", "payments", PAYMENTS),
+        ("FI-PSA-002", "high", "prod-use1", "Namespace/payments-batch", "payments", PAYMENTS),
+        ("FI-PSA-002", "high", "legacy-usw2", "Namespace/payments-batch", "payments", PAYMENTS),
+    }
+    assert code == 1
+
+
+def test_check_unreadable_clusters_reported_others_still_checked(capsys):
+    code, report = check_json(capsys, SNAPSHOTS / "unreadable")
+    assert keyset(report) == {
+        ("FI-COLLECT-001", "high", "prod-weu", "Cluster/prod-weu", None, ORG),
+        ("FI-COLLECT-001", "high", "dev-weu", "Cluster/dev-weu", None, ORG),
+    }
+    status = {c["name"]: c["status"] for c in report["clusters"]}
+    assert status == {"prod-use1": "ok", "stage-use1": "ok", "legacy-usw2": "ok", "prod-euw1": "ok",
+                      "prod-weu": "unreadable", "dev-weu": "unreadable"}
+    causes = {f["cluster"]: f["actual"] for f in report["findings"]}
+    assert "cluster.json" in causes["dev-weu"] and "not valid JSON" in causes["dev-weu"]
+    assert "prod-weu" in causes["prod-weu"]
+    assert code == 1
+
+
+def test_check_missing_required_file_names_it(capsys, tmp_path):
+    snap = tmp_path / "snap"
+    shutil.copytree(SNAPSHOTS / "compliant", snap)
+    (snap / "prod-use1" / "aws" / "access-entries.json").unlink()
+    code, report = check_json(capsys, snap, "--cluster", "prod-use1")
+    [finding] = report["findings"]
+    assert finding["rule"] == "FI-COLLECT-001" and "access-entries.json" in finding["actual"]
+    assert code == 1
+
+
+def test_check_malformed_document_is_collect_error_not_traceback(capsys, tmp_path):
+    snap = tmp_path / "snap"
+    shutil.copytree(SNAPSHOTS / "compliant", snap)
+    (snap / "legacy-usw2" / "kubernetes" / "aws-auth.json").write_text(
+        json.dumps({"kind": "ConfigMap", "data": {"mapRoles": "- rolearn: [unclosed"}})
+    )
+    (snap / "prod-euw1" / "kubernetes" / "namespaces.json").write_text(json.dumps({"items": [{"metadata": {}}]}))
+    code, report = check_json(capsys, snap)
+    causes = {f["cluster"]: f["actual"] for f in report["findings"]}
+    assert set(causes) == {"legacy-usw2", "prod-euw1"}
+    assert causes["legacy-usw2"].startswith("kubernetes/aws-auth.json: data.mapRoles is not valid YAML")
+    assert causes["prod-euw1"] == "kubernetes/namespaces.json: items[0].metadata.name is not a non-empty string"
+    assert code == 1
+
+
+def test_check_variants_are_in_sync_with_generator(tmp_path):
+    """make_variants.py regenerates exactly the committed variant directories."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_variants", SNAPSHOTS / "make_variants.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name, change in module.VARIANTS.items():
+        target = tmp_path / name
+        shutil.copytree(SNAPSHOTS / "compliant", target)
+        change(str(target))
+        committed = sorted(p.relative_to(SNAPSHOTS / name) for p in (SNAPSHOTS / name).rglob("*") if p.is_file())
+        fresh = sorted(p.relative_to(target) for p in target.rglob("*") if p.is_file())
+        assert committed == fresh, name
+        for rel in fresh:
+            assert (SNAPSHOTS / name / rel).read_bytes() == (target / rel).read_bytes(), f"{name}/{rel}"

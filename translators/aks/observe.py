@@ -1,0 +1,200 @@
+"""Reads an AKS cluster's documents (cluster, role assignments, federated credentials,
+Kubernetes RBAC) into the neutral `ObservedState`.
+
+Three spellings of the cluster and two of role assignments exist (REFERENCE §7): the ARM body
+nests settings under `properties` (`enableAzureRBAC`), `az` flattens them (`enableAzureRbac`),
+and older SDK dumps use snake_case (`enable_azure_rbac`). Keys are therefore looked up by a
+normalised name (lower case, no underscores), and Azure ids are compared case-insensitively.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from intent.observed import (
+    ObservedCloudRole,
+    ObservedGrant,
+    ObservedState,
+    ObservedWorkloadIdentity,
+    plan_spelling,
+    principal_key,
+)
+from intent.plan import ClusterPlan
+from translators import kubernetes_state as k8s
+
+CLUSTER = "azure/cluster.json"
+ROLE_ASSIGNMENTS = "azure/role-assignments.json"
+FEDERATED = "azure/federated-credentials.json"
+TOKEN_AUDIENCE = "api://AzureADTokenExchange"
+
+# Built-in role definition GUIDs (stable; display names can be localised).
+RBAC_ROLES = {
+    "7f6c6a51-bcf8-42ba-9220-52d62157d7db": ("Azure Kubernetes Service RBAC Reader", "view"),
+    "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb": ("Azure Kubernetes Service RBAC Writer", "edit"),
+    "3498e952-d568-435e-9b2c-8d77e338d7f7": ("Azure Kubernetes Service RBAC Admin", "admin"),
+    "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b": ("Azure Kubernetes Service RBAC Cluster Admin", "cluster-admin"),
+}
+CLUSTER_USER_ROLE = "Azure Kubernetes Service Cluster User Role"
+CLUSTER_ADMIN_ROLE = "Azure Kubernetes Service Cluster Admin Role"
+CONTROL_PLANE_ROLES = {
+    "4abbcc35-e782-43d8-92c5-2d3f1bd2253f": CLUSTER_USER_ROLE,
+    "0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8": CLUSTER_ADMIN_ROLE,
+}
+PRINCIPAL_KINDS = {"group": "group", "user": "user", "serviceprincipal": "servicePrincipal"}
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+FIC_SUBJECT = re.compile(r"system:serviceaccount:([^:]+):([^:]+)")
+
+
+def _norm(key: str) -> str:
+    return key.replace("_", "").lower()
+
+
+def field(obj: dict[str, Any], name: str) -> Any:
+    """`obj[name]` whatever its spelling (camelCase, RBAC/Rbac, snake_case)."""
+    wanted = _norm(name)
+    for key, value in obj.items():
+        if _norm(key) == wanted:
+            return value
+    return None
+
+
+def flatten(obj: dict[str, Any]) -> dict[str, Any]:
+    """An ARM resource with its `properties` merged into the top level (az's shape)."""
+    props = field(obj, "properties")
+    return {**obj, **props} if isinstance(props, dict) else obj
+
+
+def observe_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedState:
+    """The observed state of AKS cluster `plan.name` from its snapshot documents."""
+    cluster = flatten(k8s.as_dict(k8s.document(documents, CLUSTER), CLUSTER, "the document"))
+    spelling = plan_spelling([g.principal for g in plan.grants])
+    settings, admin_groups, issuer = cluster_settings(cluster)
+    cluster_id = str(field(cluster, "id") or plan.cluster.resource_id)
+    grants = list(binding_grants(documents, spelling))
+    for group in admin_groups:
+        principal = spelling.get(principal_key(f"group:{group}"), f"group:{group}")
+        obj = f"Cluster/{plan.name}/aadProfile.adminGroupObjectIDs/{group}"
+        grants.append(ObservedGrant(principal, "cluster-admin", "cluster", (), obj, "aadProfile.adminGroupObjectIDs"))
+    # The RBAC roles act inside the cluster only with Azure RBAC on; on a kubernetes-rbac
+    # cluster they are dormant grants that switching it on would activate.
+    rbac, roles = role_assignments(documents, cluster_id, spelling, plan.cluster.authorization == "azure-rbac")
+    return ObservedState(
+        cluster=plan.name,
+        provider="aks",
+        namespaces=k8s.parse_namespaces(documents),
+        grants=tuple(grants) + rbac,
+        cloud_roles=roles,
+        workload_identities=federated_credentials(documents, issuer, plan),
+        service_accounts=k8s.parse_service_accounts(documents),
+        settings=settings,
+    )
+
+
+def cluster_settings(cluster: dict[str, Any]):
+    """(settings, admin group object ids, OIDC issuer URL) of an AKS cluster document."""
+    aad = field(cluster, "aadProfile")
+    aad = aad if isinstance(aad, dict) else {}
+    oidc = field(cluster, "oidcIssuerProfile")
+    oidc = oidc if isinstance(oidc, dict) else {}
+    security = field(cluster, "securityProfile")
+    wi = field(security, "workloadIdentity") if isinstance(security, dict) else None
+    wi = wi if isinstance(wi, dict) else {}
+    settings = (
+        ("aadProfile.managed", field(aad, "managed")),
+        ("enableAzureRbac", field(aad, "enableAzureRbac")),
+        ("disableLocalAccounts", field(cluster, "disableLocalAccounts")),
+        ("oidcIssuerProfile.enabled", field(oidc, "enabled")),
+        ("securityProfile.workloadIdentity.enabled", field(wi, "enabled")),
+    )
+    groups = field(aad, "adminGroupObjectIds") or []
+    groups = [str(g) for g in k8s.as_list(groups, CLUSTER, "aadProfile.adminGroupObjectIDs")]
+    return settings, groups, field(oidc, "issuerUrl")
+
+
+def subject_principal(kind: str, name: str, spelling: dict[str, str]) -> str | None:
+    """The intent spelling of an RBAC subject; None unless it names an Entra object id."""
+    if not GUID.fullmatch(name):
+        return None  # local or certificate users (clusterAdmin, masterclient): provider-managed
+    if kind == "Group":
+        return spelling.get(principal_key(f"group:{name}"), f"group:{name}")
+    # A User subject is a user or a service principal; the intent says which.
+    for kind_prefix in ("user", "servicePrincipal"):
+        if principal_key(f"{kind_prefix}:{name}") in spelling:
+            return spelling[principal_key(f"{kind_prefix}:{name}")]
+    return f"user:{name}"
+
+
+def binding_grants(documents, spelling) -> tuple[ObservedGrant, ...]:
+    """Grants from RoleBindings/ClusterRoleBindings to Entra groups, users and service principals."""
+    out = []
+    for b in k8s.parse_bindings(documents):
+        principal = subject_principal(b.subject_kind, b.subject_name, spelling)
+        if principal is None:
+            continue
+        scope = "namespace" if b.namespace else "cluster"
+        out.append(ObservedGrant(principal, b.level, scope, (b.namespace,) if b.namespace else (), b.object, b.object))
+    return tuple(out)
+
+
+def assignment_principal(principal_id: str, principal_type: str, spelling) -> str:
+    for kind in ("group", "user", "servicePrincipal"):
+        key = principal_key(f"{kind}:{principal_id}")
+        if key in spelling:
+            return spelling[key]
+    kind = PRINCIPAL_KINDS.get(principal_type.lower(), "user")
+    return f"{kind}:{principal_id}"
+
+
+def role_assignments(documents, cluster_id: str, spelling, azure_rbac: bool = True):
+    """(RBAC grants, control-plane roles) from the role assignments at, above or below the cluster."""
+    cid = cluster_id.rstrip("/").lower()
+    grants, roles = [], []
+    items = k8s.as_list(k8s.document(documents, ROLE_ASSIGNMENTS), ROLE_ASSIGNMENTS, "the document")
+    for i, item in enumerate(items):
+        item = flatten(k8s.as_dict(item, ROLE_ASSIGNMENTS, f"[{i}]"))
+        role_id = k8s.text(field(item, "roleDefinitionId"), ROLE_ASSIGNMENTS, f"[{i}].roleDefinitionId")
+        principal_id = k8s.text(field(item, "principalId"), ROLE_ASSIGNMENTS, f"[{i}].principalId")
+        scope = field(item, "scope") or str(field(item, "id") or "").split("/providers/Microsoft.Authorization/")[0]
+        scope = k8s.text(scope, ROLE_ASSIGNMENTS, f"[{i}].scope").rstrip("/")
+        guid = role_id.rstrip("/").rsplit("/", 1)[-1].lower()
+        low = scope.lower()
+        if low == cid or cid.startswith(low + "/"):
+            namespaces: tuple[str, ...] = ()  # at the cluster or inherited from above it
+        elif low.startswith(cid + "/namespaces/"):
+            namespaces = (scope[len(cid) + len("/namespaces/"):],)
+        else:
+            continue  # another resource's assignment
+        principal = assignment_principal(principal_id, str(field(item, "principalType") or ""), spelling)
+        if guid in RBAC_ROLES:
+            name, level = RBAC_ROLES[guid]
+            obj = f"RoleAssignment/{scope}/{name}/{principal}"
+            scope_kind = "namespace" if namespaces else "cluster"
+            via = name if azure_rbac else f"{name} (Azure RBAC is off on this cluster)"
+            grants.append(ObservedGrant(principal, level, scope_kind, namespaces, obj, via, managed=azure_rbac))
+        elif guid in CONTROL_PLANE_ROLES and not namespaces:
+            name = CONTROL_PLANE_ROLES[guid]
+            roles.append(ObservedCloudRole(principal, name, f"RoleAssignment/{scope}/{name}/{principal}"))
+    return tuple(grants), tuple(roles)
+
+
+def federated_credentials(documents, issuer: str | None, plan: ClusterPlan) -> tuple[ObservedWorkloadIdentity, ...]:
+    """Federated credentials that let a service account of this cluster act as a managed identity."""
+    spelled = {w.identity_resource.lower(): w.identity_resource for w in plan.workload_identities if w.identity_resource}
+    out = []
+    for i, item in enumerate(k8s.as_list(k8s.document(documents, FEDERATED), FEDERATED, "the document")):
+        item = flatten(k8s.as_dict(item, FEDERATED, f"[{i}]"))
+        fic_id = k8s.text(field(item, "id"), FEDERATED, f"[{i}].id")
+        subject = k8s.text(field(item, "subject"), FEDERATED, f"[{i}].subject")
+        audiences = [str(a) for a in k8s.as_list(field(item, "audiences") or [], FEDERATED, f"[{i}].audiences")]
+        fic_issuer = str(field(item, "issuer") or "")
+        if issuer and fic_issuer.rstrip("/") != str(issuer).rstrip("/"):
+            continue  # trusts another cluster's issuer
+        found = FIC_SUBJECT.fullmatch(subject)
+        if not found or TOKEN_AUDIENCE not in audiences:
+            continue  # not a Kubernetes service account token exchange
+        identity = re.split(r"/federatedIdentityCredentials/", fic_id, flags=re.IGNORECASE)[0]
+        identity = spelled.get(identity.lower(), identity)
+        ns, sa = found.groups()
+        out.append(ObservedWorkloadIdentity(ns, sa, identity, f"FederatedCredential/{fic_id}"))
+    return tuple(out)

@@ -1,0 +1,165 @@
+"""Reads an EKS cluster's documents (describe-cluster, access entries, aws-auth, pod identity
+associations, Kubernetes RBAC) into the neutral `ObservedState`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from intent.observed import ObservedGrant, ObservedState, ObservedWorkloadIdentity, plan_spelling, principal_key
+from intent.plan import ClusterPlan
+from translators import kubernetes_state as k8s
+
+CLUSTER = "aws/cluster.json"
+ACCESS_ENTRIES = "aws/access-entries.json"
+POD_IDENTITY = "aws/pod-identity-associations.json"
+AWS_AUTH = "kubernetes/aws-auth.json"
+
+# Access entry types EKS manages for nodes and other AWS services (SPEC §7).
+PROVIDER_ENTRY_TYPES = frozenset({"EC2_LINUX", "EC2_WINDOWS", "FARGATE_LINUX", "HYBRID_LINUX", "EC2", "HYPERPOD_LINUX"})
+POLICY_LEVELS = {
+    "AmazonEKSViewPolicy": "view",
+    "AmazonEKSEditPolicy": "edit",
+    "AmazonEKSAdminPolicy": "admin",
+    "AmazonEKSClusterAdminPolicy": "cluster-admin",
+}
+NODE_GROUPS = frozenset({"system:bootstrappers", "system:nodes"})
+MASTERS = "system:masters"
+
+
+def observe_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedState:
+    """The observed state of EKS cluster `plan.name` from its snapshot documents."""
+    mode = authentication_mode(documents)
+    spelling = plan_spelling([g.principal for g in plan.grants])
+    bindings = k8s.binding_grants_by_subject(k8s.parse_bindings(documents))
+    grants: list[ObservedGrant] = []
+    node_roles: tuple[str, ...] = ()
+    # EKS reads only the store(s) the mode enables: access entries unless CONFIG_MAP,
+    # aws-auth unless API (an API cluster ignores a leftover aws-auth ConfigMap).
+    if mode != "CONFIG_MAP":
+        grants += access_entry_grants(documents, spelling, bindings)
+    if mode != "API":
+        mapped, node_roles = aws_auth_grants(documents, spelling, bindings, managed=mode == "CONFIG_MAP")
+        grants += mapped
+    return ObservedState(
+        cluster=plan.name,
+        provider="eks",
+        namespaces=k8s.parse_namespaces(documents),
+        grants=tuple(grants),
+        workload_identities=pod_identities(documents),
+        service_accounts=k8s.parse_service_accounts(documents),
+        settings=(("authenticationMode", mode),),
+        node_roles=node_roles,
+    )
+
+
+def authentication_mode(documents: dict[str, Any]) -> str:
+    """`accessConfig.authenticationMode`; clusters created before access entries have none
+    and run CONFIG_MAP (the API's default)."""
+    doc = k8s.as_dict(k8s.document(documents, CLUSTER), CLUSTER, "the document")
+    cluster = k8s.as_dict(doc.get("cluster", doc), CLUSTER, "cluster")
+    access = k8s.as_dict(cluster.get("accessConfig") or {}, CLUSTER, "cluster.accessConfig")
+    return str(access.get("authenticationMode") or "CONFIG_MAP")
+
+
+def _group_grants(principal, groups, username, bindings, obj, via, managed) -> list[ObservedGrant]:
+    out = []
+    subjects = [("Group", g) for g in groups] + ([("User", username)] if username else [])
+    for subject in subjects:
+        for b in bindings.get(subject, []):
+            scope = "namespace" if b.namespace else "cluster"
+            namespaces = (b.namespace,) if b.namespace else ()
+            out.append(ObservedGrant(principal, b.level, scope, namespaces, obj, f"{via} -> {b.object}", managed=managed))
+    return out
+
+
+def access_entry_grants(documents, spelling, bindings) -> list[ObservedGrant]:
+    """Grants from STANDARD access entries: their policy associations and Kubernetes groups."""
+    out: list[ObservedGrant] = []
+    entries = k8s.as_list(k8s.document(documents, ACCESS_ENTRIES), ACCESS_ENTRIES, "the document")
+    for i, item in enumerate(entries):
+        item = k8s.as_dict(item, ACCESS_ENTRIES, f"[{i}]")
+        entry = k8s.as_dict(item.get("accessEntry"), ACCESS_ENTRIES, f"[{i}].accessEntry")
+        arn = k8s.text(entry.get("principalArn"), ACCESS_ENTRIES, f"[{i}].accessEntry.principalArn")
+        if str(entry.get("type") or "STANDARD") in PROVIDER_ENTRY_TYPES:
+            continue
+        principal = spelling.get(principal_key(arn), arn)
+        obj = f"AccessEntry/{arn}"
+        policies = k8s.as_list(item.get("associatedAccessPolicies") or [], ACCESS_ENTRIES, f"[{i}].associatedAccessPolicies")
+        for j, assoc in enumerate(policies):
+            where = f"[{i}].associatedAccessPolicies[{j}]"
+            assoc = k8s.as_dict(assoc, ACCESS_ENTRIES, where)
+            name = k8s.text(assoc.get("policyArn"), ACCESS_ENTRIES, f"{where}.policyArn").rsplit("/", 1)[-1]
+            scope = k8s.as_dict(assoc.get("accessScope"), ACCESS_ENTRIES, f"{where}.accessScope")
+            level = POLICY_LEVELS.get(name, f"other:{name}")
+            if scope.get("type") == "namespace":
+                namespaces = tuple(k8s.as_list(scope.get("namespaces") or [], ACCESS_ENTRIES, f"{where}.accessScope.namespaces"))
+                out.append(ObservedGrant(principal, level, "namespace", tuple(map(str, namespaces)), obj, name))
+            elif scope.get("type") == "cluster":
+                out.append(ObservedGrant(principal, level, "cluster", (), obj, name))
+            else:
+                raise k8s.fail(ACCESS_ENTRIES, f"{where}.accessScope.type is neither 'cluster' nor 'namespace'")
+        groups = [str(g) for g in k8s.as_list(entry.get("kubernetesGroups") or [], ACCESS_ENTRIES, f"[{i}].accessEntry.kubernetesGroups")]
+        out += _group_grants(principal, groups, entry.get("username"), bindings, obj, "access entry group", True)
+    return out
+
+
+def aws_auth_entries(documents) -> list[tuple[str, str, str | None, list[str]]]:
+    """(mapRoles|mapUsers, ARN, username, groups) of each aws-auth mapping; none without aws-auth."""
+    if AWS_AUTH not in documents:
+        return []
+    doc = k8s.as_dict(documents[AWS_AUTH], AWS_AUTH, "the document")
+    data = k8s.as_dict(doc.get("data") or {}, AWS_AUTH, "data")
+    out = []
+    for key, arn_field in (("mapRoles", "rolearn"), ("mapUsers", "userarn")):
+        raw = data.get(key)
+        if raw is None or not str(raw).strip():
+            continue
+        try:
+            entries = yaml.safe_load(str(raw))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1})" if mark else ""
+            raise k8s.fail(AWS_AUTH, f"data.{key} is not valid YAML{where}") from None
+        for i, entry in enumerate(k8s.as_list(entries or [], AWS_AUTH, f"data.{key}")):
+            entry = k8s.as_dict(entry, AWS_AUTH, f"data.{key}[{i}]")
+            arn = k8s.text(entry.get(arn_field), AWS_AUTH, f"data.{key}[{i}].{arn_field}")
+            groups = [str(g) for g in k8s.as_list(entry.get("groups") or [], AWS_AUTH, f"data.{key}[{i}].groups")]
+            out.append((key, arn, entry.get("username"), groups))
+    return out
+
+
+def aws_auth_grants(documents, spelling, bindings, managed: bool) -> tuple[list[ObservedGrant], tuple[str, ...]]:
+    """Grants from aws-auth mappings, and the node roles it maps."""
+    out: list[ObservedGrant] = []
+    nodes: list[str] = []
+    for key, arn, username, groups in aws_auth_entries(documents):
+        rest = [g for g in groups if g not in NODE_GROUPS]
+        if not rest and len(rest) < len(groups):
+            nodes.append(arn)  # a node mapping: provider-managed, never drift
+            continue
+        principal = spelling.get(principal_key(arn), arn)
+        obj = f"aws-auth/{key}/{arn}"
+        found: list[ObservedGrant] = []
+        if MASTERS in rest:
+            found.append(ObservedGrant(principal, "cluster-admin", "cluster", (), obj, "aws-auth group system:masters", True, managed))
+        found += _group_grants(principal, [g for g in rest if g != MASTERS], username, bindings, obj, "aws-auth group", managed)
+        if not found and not managed:
+            # Any mapping beyond node roles is drift where fleet-intent writes no aws-auth.
+            found.append(ObservedGrant(principal, f"other:groups {','.join(groups) or '(none)'}", "cluster", (), obj, "aws-auth", managed=False))
+        out += found
+    return out, tuple(nodes)
+
+
+def pod_identities(documents) -> tuple[ObservedWorkloadIdentity, ...]:
+    """Pod identity associations as (namespace, service account, role ARN)."""
+    out = []
+    for i, item in enumerate(k8s.as_list(k8s.document(documents, POD_IDENTITY), POD_IDENTITY, "the document")):
+        item = k8s.as_dict(item, POD_IDENTITY, f"[{i}]")
+        assoc = k8s.as_dict(item.get("association", item), POD_IDENTITY, f"[{i}]")
+        ns = k8s.text(assoc.get("namespace"), POD_IDENTITY, f"[{i}].namespace")
+        sa = k8s.text(assoc.get("serviceAccount"), POD_IDENTITY, f"[{i}].serviceAccount")
+        role = k8s.text(assoc.get("roleArn"), POD_IDENTITY, f"[{i}].roleArn")
+        out.append(ObservedWorkloadIdentity(ns, sa, role, f"PodIdentityAssociation/{ns}/{sa}"))
+    return tuple(out)
