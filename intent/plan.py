@@ -257,16 +257,23 @@ def cluster_teams(intent: SecurityIntent, cluster: Cluster) -> list[Team]:
 def plan_fleet(intent: SecurityIntent, now: dt.datetime, clusters: list[str] | None = None) -> FleetPlan:
     """Plan every cluster (or only those named in `clusters`)."""
     selected = [c for c in intent.clusters if clusters is None or c.name in clusters]
+    cache: dict = {}
     return FleetPlan(
-        clusters=tuple(plan_cluster(intent, c, now) for c in selected),
+        clusters=tuple(plan_cluster(intent, c, now, cache) for c in selected),
         organisation=intent.metadata.organisation,
         owner=intent.metadata.owner,
         now=now,
     )
 
 
-def plan_cluster(intent: SecurityIntent, cluster: Cluster, now: dt.datetime) -> ClusterPlan:
-    """The desired state of one cluster at time `now` (which decides exception expiry)."""
+def plan_cluster(
+    intent: SecurityIntent, cluster: Cluster, now: dt.datetime, cache: dict | None = None
+) -> ClusterPlan:
+    """The desired state of one cluster at time `now` (which decides exception expiry).
+
+    `cache` lets a fleet share identical namespace plans (same namespace, same exceptions)
+    between clusters; plans are immutable, so sharing is safe.
+    """
     baseline = effective_baseline(intent)
     teams = cluster_teams(intent, cluster)
     provider = cluster.provider
@@ -300,37 +307,14 @@ def plan_cluster(intent: SecurityIntent, cluster: Cluster, now: dt.datetime) -> 
     namespaces: list[NamespacePlan] = []
     for team in teams:
         for ns in team.namespaces:
-            override = ns.pod_security
-            levels = {
-                mode: (getattr(override, mode) if override and getattr(override, mode) else None)
-                or baseline.level(mode)
-                for mode in PSA_MODES
-            }
-            version = (override.version if override and override.version else None) or baseline.version
-            exc_ids: list[str] = []
-            for exc in by_namespace.get(ns.name, []):
-                exc_ids.append(exc.id)
-                for mode in PSA_MODES:
-                    level = getattr(exc.pod_security, mode)
-                    if level is not None:
-                        levels[mode] = level
-                if exc.pod_security.version:
-                    version = exc.pod_security.version
-            psa = PodSecurity(levels["enforce"], levels["audit"], levels["warn"], version)
-            labels = dict(ns.labels)
-            labels.update(psa.labels())
-            labels[MANAGED_BY_LABEL] = MANAGED_BY_VALUE
-            labels[TEAM_LABEL] = team.name
-            namespaces.append(
-                NamespacePlan(
-                    name=ns.name,
-                    team=team.name,
-                    pod_security=psa,
-                    labels=tuple(sorted(labels.items())),
-                    annotations=tuple(sorted(ns.annotations.items())),
-                    exceptions=tuple(exc_ids),
-                )
-            )
+            excs = tuple(by_namespace.get(ns.name, ()))
+            key = (ns.name, tuple(exc.id for exc in excs))
+            cached = cache.get(key) if cache is not None else None
+            if cached is None:
+                cached = _namespace_plan(team.name, ns, baseline, excs)
+                if cache is not None:
+                    cache[key] = cached
+            namespaces.append(cached)
 
     grants: list[Grant] = []
     for access in intent.cluster_access:
@@ -361,7 +345,46 @@ def plan_cluster(intent: SecurityIntent, cluster: Cluster, now: dt.datetime) -> 
         ignore_namespaces=ignore_patterns(intent, provider),
         baseline=baseline,
         owner=intent.metadata.owner,
-        team_owners=tuple((t.name, t.owners[0]) for t in intent.teams),
+        team_owners=_team_owners(intent, cache),
+    )
+
+
+def _team_owners(intent: SecurityIntent, cache: dict | None) -> tuple[tuple[str, str], ...]:
+    if cache is not None and "team_owners" in cache:
+        return cache["team_owners"]
+    owners = tuple((t.name, t.owners[0]) for t in intent.teams)
+    if cache is not None:
+        cache["team_owners"] = owners
+    return owners
+
+
+def _namespace_plan(team: str, ns, baseline: PodSecurity, excs: tuple) -> NamespacePlan:
+    """One namespace's effective PSA and labels, given the exceptions that apply to it."""
+    override = ns.pod_security
+    levels = {
+        mode: (getattr(override, mode) if override and getattr(override, mode) else None) or baseline.level(mode)
+        for mode in PSA_MODES
+    }
+    version = (override.version if override and override.version else None) or baseline.version
+    for exc in excs:
+        for mode in PSA_MODES:
+            level = getattr(exc.pod_security, mode)
+            if level is not None:
+                levels[mode] = level
+        if exc.pod_security.version:
+            version = exc.pod_security.version
+    psa = PodSecurity(levels["enforce"], levels["audit"], levels["warn"], version)
+    labels = dict(ns.labels)
+    labels.update(psa.labels())
+    labels[MANAGED_BY_LABEL] = MANAGED_BY_VALUE
+    labels[TEAM_LABEL] = team
+    return NamespacePlan(
+        name=ns.name,
+        team=team,
+        pod_security=psa,
+        labels=tuple(sorted(labels.items())),
+        annotations=tuple(sorted(ns.annotations.items())),
+        exceptions=tuple(exc.id for exc in excs),
     )
 
 

@@ -82,6 +82,9 @@ def read_yaml(text: str) -> tuple[Any, Positions, list[YamlProblem]]:
     """
     if len(text.encode("utf-8", errors="surrogatepass")) > MAX_BYTES:
         return None, Positions({}, {}), [YamlProblem(1, 1, (), f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB")]
+    fast = _read_with_libyaml(text)
+    if fast is not None:
+        return fast
     try:
         loader = _StrictLoader(text)
     except yaml.YAMLError as exc:  # the reader refuses control characters up front
@@ -115,6 +118,38 @@ def read_yaml(text: str) -> tuple[Any, Positions, list[YamlProblem]]:
         return data, positions, []
     finally:
         loader.dispose()
+
+
+def _read_with_libyaml(text: str):
+    """The fast path for clean documents, when PyYAML has libyaml: C events, C composer.
+
+    Returns None whenever the document needs the careful path (anchors, aliases, any error),
+    so every problem is still found and worded by the pure-Python reader.
+    """
+    c_loader = getattr(yaml, "CSafeLoader", None)
+    if c_loader is None:
+        return None
+    try:
+        for event in yaml.parse(text, Loader=c_loader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                return None
+        loader = c_loader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return None
+    if node is None:
+        return None
+    builder = _Builder(c_loader(""))
+    try:
+        data = builder.build(node, ())
+    except RecursionError:
+        return None
+    if builder.problems:
+        return None
+    return data, Positions(builder.values, builder.keys), []
 
 
 def _one_line(exc: Exception) -> str:
