@@ -43,10 +43,10 @@ def write_output(path: str, text: str) -> None:
 @click.command("check")
 @intent_argument
 @click.option("--snapshot", "snapshot_dir", metavar="DIR", type=click.Path(exists=True, file_okay=False),
-              help="Read clusters from a snapshot directory (DIR/<cluster>/..., SPEC §7).")
+              help="Read clusters from a snapshot directory (DIR/<cluster>/...; layout in docs/live.md).")
 @click.option("--live", is_flag=True, help="Read clusters through the Kubernetes and cloud APIs.")
 @click.option("--terraform", "terraform", multiple=True, metavar="DIR",
-              help="Also check user Terraform templates in DIR (repeatable).")
+              help="Also check user Terraform templates in DIR, or NAME=DIR to compare them with cluster NAME (repeatable).")
 @click.option("--cluster", "clusters", multiple=True, metavar="NAME", help="Only this cluster (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True,
               help="Report format.")
