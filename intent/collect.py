@@ -11,6 +11,7 @@ hangs is reported when its deadline passes and is never waited for at exit.
 from __future__ import annotations
 
 import importlib
+import os
 import queue
 import random
 import sys
@@ -45,6 +46,10 @@ BACKOFF_CAP = 8.0
 # Per-call timeouts end a stuck call at the deadline; this only covers code that ignores them.
 ABANDON_GRACE = 2.0
 MAX_CAUSE = 400
+# Worker processes pay an interpreter start and the SDK imports (about 2 s): only for fleets
+# where the clients' CPU, not the network, is the limit.
+PROCESS_MIN_CLUSTERS = 32
+MAX_PROCESSES = 8
 
 
 class Budget:
@@ -245,25 +250,52 @@ class LiveSource:
         timeout: float = 20.0,
         progress: bool = False,
         credentials: CloudCredentials | None = None,
+        processes: int | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         if timeout <= 0:
             raise ValueError("timeout must be positive")
+        if processes is not None and processes < 1:
+            raise ValueError("processes must be at least 1")
         self.concurrency = concurrency
         self.timeout = timeout
         self.progress = progress
         self.credentials = credentials
+        self.processes = processes
+
+    def worker_processes(self, clusters: int) -> int:
+        """How many processes read `clusters` clusters (1: this process only).
+
+        By default one per CPU (at most MAX_PROCESSES) once the fleet is large enough to repay a
+        process's start-up; never more than `concurrency`, and never with injected credentials,
+        which cannot cross a process boundary.
+        """
+        if self.credentials is not None:
+            return 1
+        if self.processes is not None:
+            wanted = self.processes
+        elif clusters < PROCESS_MIN_CLUSTERS:
+            return 1
+        else:
+            wanted = min(os.cpu_count() or 1, MAX_PROCESSES)
+        return max(1, min(wanted, self.concurrency, clusters))
 
     def collect(self, plans: Iterable[ClusterPlan]) -> Iterator[tuple[ClusterPlan, Documents | CollectError]]:
         """Yield each plan with its documents or its `CollectError`, in completion order."""
         plans = list(plans)
         if not plans:
             return
-        credentials = self.credentials or CloudCredentials()
-        import_sdks({plan.provider for plan in plans})
+        processes = self.worker_processes(len(plans))
+        if processes > 1:
+            from .fanout import collect_in_processes
+
+            results = collect_in_processes(plans, processes, self.concurrency, self.timeout)
+        else:
+            import_sdks({plan.provider for plan in plans})
+            results = _run_pool(plans, self.concurrency, self.timeout, self.credentials or CloudCredentials())
         with _progress(self.progress, len(plans)) as advance:
-            for plan, result in _run_pool(plans, self.concurrency, self.timeout, credentials):
+            for plan, result in results:
                 advance(plan.name)
                 yield plan, result
 

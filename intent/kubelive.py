@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +31,11 @@ LISTS = (
 )
 AWS_AUTH = "kubernetes/aws-auth.json"
 
+# The merged kubeconfig, parsed once per run rather than once per cluster: a fleet's kubeconfig
+# holds every cluster's context, so re-parsing it per cluster costs O(clusters²) pure-Python YAML.
+_KUBECONFIG_CACHE: dict[tuple, Any] = {}
+_KUBECONFIG_LOCK = threading.Lock()
+
 
 def import_sdk() -> None:
     """Import the kubernetes client now, so that its import time is not charged to a deadline."""
@@ -41,25 +47,48 @@ def api_client(context: str):
     """A `kubernetes` ApiClient for one kubeconfig context, with retries left to the caller.
 
     KUBECONFIG is read here rather than at import: the client library reads it once when it is
-    first imported, so a later change (tests, long-lived processes) would be missed.
+    first imported, so a later change (tests, long-lived processes) would be missed. This is
+    what `kubernetes.config.new_client_from_config` does, minus re-parsing the file.
     """
-    from kubernetes import client, config
+    from kubernetes import client
     from kubernetes.config.config_exception import ConfigException
+    from kubernetes.config.kube_config import KubeConfigLoader
 
     configuration = client.Configuration()
     # urllib3 would otherwise retry reads itself, past the cluster's deadline.
     configuration.retries = False
     try:
-        return config.new_client_from_config(
-            config_file=os.environ.get("KUBECONFIG") or None,
-            context=context,
-            persist_config=False,  # never write refreshed tokens back from many threads
-            client_configuration=configuration,
-        )
+        merged = _merged_kubeconfig(os.environ.get("KUBECONFIG") or "~/.kube/config")
+        if merged.config is None:
+            raise ConfigException("Invalid kube-config file. No configuration found.")
+        # No persister: refreshed tokens are never written back from many threads.
+        loader = KubeConfigLoader(config_dict=merged.config, active_context=context, config_base_path=None)
+        loader.load_and_set(configuration)
+        return client.ApiClient(configuration=configuration)
     except ConfigException as exc:
         raise CollectError(f"kubernetes: kubeconfig context {context!r}: {' '.join(str(exc).split())}") from exc
     except OSError as exc:
         raise CollectError(f"kubernetes: cannot read kubeconfig: {exc}") from exc
+
+
+def _merged_kubeconfig(paths: str):
+    """The parsed kubeconfig for `paths` (os.pathsep-separated), re-read only when a file changes."""
+    from kubernetes.config.kube_config import KubeConfigMerger
+
+    def stamp(path: str):
+        try:
+            return os.stat(os.path.expanduser(path)).st_mtime_ns
+        except OSError:
+            return None
+
+    key = (paths, tuple(stamp(p) for p in paths.split(os.pathsep) if p))
+    with _KUBECONFIG_LOCK:
+        merged = _KUBECONFIG_CACHE.get(key)
+        if merged is None:
+            merged = KubeConfigMerger(paths)
+            _KUBECONFIG_CACHE.clear()
+            _KUBECONFIG_CACHE[key] = merged
+        return merged
 
 
 def read_kubernetes(plan: ClusterPlan, budget) -> Documents:

@@ -1,0 +1,80 @@
+"""Spreading a live collection over worker processes.
+
+The SDK clients spend about 1.5 ms of CPU per call (request signing, pipelines,
+deserialisation), and threads share one interpreter lock: with many clusters one core becomes
+the limit, and time spent waiting for the lock is charged to each cluster's deadline. Each
+worker process runs the same bounded thread pool over its share of the clusters and sends back
+documents or the one-line cause of a failure.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+from collections.abc import Iterator
+
+from .plan import ClusterPlan
+from .sources import CollectError, Documents
+
+# How often the parent looks for a worker process that died without answering.
+POLL_SECONDS = 0.5
+
+
+def collect_in_processes(
+    plans: list[ClusterPlan], processes: int, concurrency: int, timeout: float
+) -> Iterator[tuple[ClusterPlan, Documents | CollectError]]:
+    """Yield each plan with its documents or its CollectError, read by `processes` workers."""
+    context = multiprocessing.get_context("spawn")  # no fork: SDKs and threads don't survive it
+    results = context.Queue()
+    shares = [list(range(i, len(plans), processes)) for i in range(processes)]
+    workers = []
+    for n, indexes in enumerate(shares):
+        if not indexes:
+            continue
+        width = max(1, concurrency // processes + (1 if n < concurrency % processes else 0))
+        process = context.Process(
+            target=_worker,
+            args=([plans[i] for i in indexes], indexes, width, timeout, results),
+            name=f"fleet-intent-collect-{n}",
+            daemon=True,
+        )
+        process.start()
+        workers.append((process, set(indexes)))
+    pending = set(range(len(plans)))
+    try:
+        while pending:
+            try:
+                index, documents, cause = results.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                for process, indexes in workers:
+                    if process.is_alive():
+                        continue
+                    for index in sorted(indexes & pending):
+                        pending.discard(index)
+                        yield plans[index], CollectError(
+                            f"collector process exited ({process.exitcode}) before reading this cluster"
+                        )
+                continue
+            if index not in pending:
+                continue
+            pending.discard(index)
+            yield plans[index], (CollectError(cause) if cause is not None else documents)
+    finally:
+        for process, _ in workers:
+            process.join(timeout=1.0)
+            if process.is_alive():
+                process.terminate()
+        results.close()
+
+
+def _worker(plans: list[ClusterPlan], indexes: list[int], width: int, timeout: float, results) -> None:
+    """Read `plans` with a thread pool and put (index, documents, cause) for each on `results`."""
+    from .collect import CloudCredentials, _run_pool, import_sdks
+
+    by_name = {plan.name: index for plan, index in zip(plans, indexes)}
+    import_sdks({plan.provider for plan in plans})
+    for plan, result in _run_pool(plans, width, timeout, CloudCredentials()):
+        if isinstance(result, CollectError):
+            results.put((by_name[plan.name], None, str(result)))
+        else:
+            results.put((by_name[plan.name], result, None))
