@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 from collections import Counter
 
-from .model import PSA_MODES, AksCluster, EksCluster, GkeCluster, SecurityIntent
+from .model import PSA_MODES, EksCluster, GkeCluster, SecurityIntent
 
 Found = tuple[tuple, str, bool]
 

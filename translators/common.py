@@ -167,6 +167,23 @@ def service_account_labels(team: str) -> dict:
     return {MANAGED_BY_LABEL: MANAGED_BY_VALUE, TEAM_LABEL: team}
 
 
+def annotated_service_accounts(plan: ClusterPlan, annotation: str) -> list[dict]:
+    """The plan's Kubernetes service accounts, each annotated `annotation: <its identity>`."""
+    return sorted(
+        (
+            {
+                "address": service_account_address(wi.namespace, wi.service_account),
+                "name": wi.service_account,
+                "namespace": wi.namespace,
+                "labels": service_account_labels(wi.team),
+                "annotations": {annotation: wi.identity},
+            }
+            for wi in plan.workload_identities
+        ),
+        key=lambda item: item["address"],
+    )
+
+
 def cluster_root(plan: ClusterPlan, path: str) -> str:
     """The path of a file in the cluster's root module."""
     return f"clusters/{plan.name}/{path}"

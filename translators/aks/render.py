@@ -10,6 +10,7 @@ from intent.plan import ClusterPlan, Grant
 
 from ..base import RenderedFile
 from ..common import (
+    annotated_service_accounts,
     Subject,
     cluster_binding_name,
     ident,
@@ -17,7 +18,6 @@ from ..common import (
     rbac_text,
     render_root_files,
     service_account_address,
-    service_account_labels,
     short_hash,
     unique_principals,
 )
@@ -123,17 +123,4 @@ def federated_credentials(plan: ClusterPlan) -> list[dict]:
 
 def service_accounts(plan: ClusterPlan) -> list[dict]:
     """The Kubernetes service accounts, annotated with their managed identity's client id."""
-    return sorted(
-        (
-            {
-                "address": service_account_address(wi.namespace, wi.service_account),
-                "name": wi.service_account,
-                "namespace": wi.namespace,
-                "labels": service_account_labels(wi.team),
-                "annotations": {CLIENT_ID_ANNOTATION: wi.identity},
-            }
-            for wi in plan.workload_identities
-        ),
-        key=lambda item: item["address"],
-    )
-
+    return annotated_service_accounts(plan, CLIENT_ID_ANNOTATION)

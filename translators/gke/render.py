@@ -8,12 +8,12 @@ from intent.plan import ClusterPlan, Grant
 
 from ..base import RenderedFile
 from ..common import (
+    annotated_service_accounts,
     Subject,
     principal_address,
     rbac_text,
     render_root_files,
     service_account_address,
-    service_account_labels,
     unique_principals,
 )
 
@@ -69,16 +69,4 @@ def workload_identities(plan: ClusterPlan) -> list[dict]:
 
 def service_accounts(plan: ClusterPlan) -> list[dict]:
     """The Kubernetes service accounts, annotated with their Google service account."""
-    return sorted(
-        (
-            {
-                "address": service_account_address(wi.namespace, wi.service_account),
-                "name": wi.service_account,
-                "namespace": wi.namespace,
-                "labels": service_account_labels(wi.team),
-                "annotations": {GSA_ANNOTATION: wi.identity},
-            }
-            for wi in plan.workload_identities
-        ),
-        key=lambda item: item["address"],
-    )
+    return annotated_service_accounts(plan, GSA_ANNOTATION)
