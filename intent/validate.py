@@ -185,8 +185,6 @@ def _provider_prerequisites(intent: SecurityIntent) -> list[Found]:
                         "and nodes whose role is missing from it can no longer join the cluster",
                     )
                 )
-            if cluster.authentication_mode != "CONFIG_MAP" and cluster.node_role_arns:
-                pass  # harmless: node roles get EC2_LINUX access entries managed by EKS itself
         if isinstance(cluster, GkeCluster) and not cluster.security_group:
             groups = [p for g in intent.cluster_access for p in g.gcp if p.startswith("group:")]
             groups += [p for t in teams for g in t.access for p in g.gcp if p.startswith("group:")]
