@@ -23,3 +23,17 @@ def loaded_example():
     from intent.load import load_intent
 
     return load_intent(str(EXAMPLE), NOW)
+
+
+@pytest.fixture
+def run(capsys):
+    """Run the real CLI entry point in-process; returns (exit code, stdout, stderr)."""
+    import intent.cli
+
+    def invoke(*argv) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exit_info:
+            intent.cli.main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return exit_info.value.code, out, err
+
+    return invoke

@@ -31,22 +31,6 @@ def shard_reports(report: Report, n: int) -> list[Report]:
     return out
 
 
-@pytest.fixture
-def run(monkeypatch, capsys):
-    """Run the CLI with only this area's commands registered; returns (exit code, stdout, stderr)."""
-    import intent.cli
-
-    monkeypatch.setattr(intent.cli, "COMMAND_MODULES", ("report", "explain"))
-
-    def invoke(*argv: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exit_info:
-            intent.cli.main([str(a) for a in argv])
-        out, err = capsys.readouterr()
-        return exit_info.value.code, out, err
-
-    return invoke
-
-
 def write(path: Path, report: Report) -> Path:
     path.write_text(report.to_json(), encoding="utf-8")
     return path

@@ -7,22 +7,6 @@ import pytest
 from intent.findings import RULES
 
 
-@pytest.fixture
-def run(monkeypatch, capsys):
-    """Run the CLI with only this area's commands registered; returns (exit code, stdout, stderr)."""
-    import intent.cli
-
-    monkeypatch.setattr(intent.cli, "COMMAND_MODULES", ("report", "explain"))
-
-    def invoke(*argv: str) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exit_info:
-            intent.cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return exit_info.value.code, out, err
-
-    return invoke
-
-
 def test_explain_known_rule_prints_title_severity_meaning_remediation(run):
     code, out, err = run("explain", "FI-AUTH-001")
     assert code == 0 and err == ""
