@@ -12,6 +12,8 @@ only in some other scope, is narrower (FI-AUTH-004 medium).
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -30,6 +32,22 @@ AKS_ROLE_NAMES = {
     "admin": "Azure Kubernetes Service RBAC Admin",
     "cluster-admin": "Azure Kubernetes Service RBAC Cluster Admin",
 }
+
+
+def covers(namespaces, ns: str | None) -> bool:
+    """Whether a grant in `namespaces` reaches namespace `ns`.
+
+    EKS access scopes may name namespaces with `*` wildcards (`dev-*` is every namespace that
+    starts with `dev-`: https://docs.aws.amazon.com/eks/latest/userguide/access-policies.html).
+    Such a pattern covers the namespaces it matches, and is itself broader than any list of
+    names: it also reaches namespaces created later.
+    """
+    return ns in namespaces or (ns is not None and any("*" in p and _wildcard(p).fullmatch(ns) for p in namespaces))
+
+
+@functools.lru_cache(maxsize=256)
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    return re.compile(".*".join(map(re.escape, pattern.split("*"))))
 
 
 def _describe(level: str, scope: str, namespaces) -> str:
@@ -60,7 +78,7 @@ class _Access:
         )
 
     def observed_best(self, key: str, ns: str | None) -> ObservedGrant | None:
-        found = [o for o in self.counted.get(key, ()) if o.scope == "cluster" or ns in o.namespaces]
+        found = [o for o in self.counted.get(key, ()) if o.scope == "cluster" or covers(o.namespaces, ns)]
         return max(found, key=lambda o: level_rank(o.level), default=None)
 
     def observed_level(self, key: str, ns: str | None) -> int:

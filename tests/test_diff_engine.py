@@ -274,3 +274,24 @@ def test_one_finding_per_object_when_a_mapping_grants_in_several_namespaces(flee
     assert (finding.rule, finding.object, finding.team, finding.namespace) == (
         "FI-AUTH-003", "aws-auth/mapRoles/arn:aws:iam::111122223333:role/intern", "payments", None)
     assert "payments-batch" in finding.actual
+
+
+def test_eks_wildcard_access_scope_covers_matching_namespaces_and_is_broader(fleet):
+    # `payments*` reaches payments and payments-batch (nothing declared is missing) and every
+    # namespace created later with that prefix: broader than the two names the intent grants.
+    plan, docs = cluster_docs(fleet, "prod-use1")
+    for entry in docs["aws/access-entries.json"]:
+        if entry["accessEntry"]["principalArn"].endswith("role/payments-dev"):
+            entry["associatedAccessPolicies"][0]["accessScope"]["namespaces"] = ["payments*"]
+    assert diff(plan, docs) == {
+        ("FI-AUTH-004", "high", "AccessEntry/arn:aws:iam::111122223333:role/payments-dev", "payments"),
+    }
+
+
+def test_eks_wildcard_access_scope_matches_whole_names_only():
+    from intent.diff_access import covers
+
+    assert covers(("dev-*",), "dev-a") and covers(("*",), "anything") and covers(("a*z",), "abcz")
+    assert not covers(("dev-*",), "prod-dev-a") and not covers(("dev-*",), None)
+    assert not covers(("dev.*",), "devxa")  # only `*` is special
+    assert covers(("payments",), "payments") and not covers(("payments",), "payments-batch")
