@@ -212,7 +212,7 @@ class CloudCredentials:
         self._lock = threading.Lock()
 
     def get(self, provider: str) -> Any:
-        """The credentials for `provider` ('gke' or 'aks')."""
+        """The credentials (for EKS: the boto3 session) of `provider`."""
         with self._lock:
             if provider not in self._made:
                 module = importlib.import_module(f"translators.{provider}.live")
@@ -229,6 +229,24 @@ def read_cluster(plan: ClusterPlan, budget: Budget, credentials: CloudCredential
     module = importlib.import_module(f"translators.{plan.provider}.live")
     documents.update(module.read_cloud(plan, budget, credentials))
     return documents
+
+
+def expected_calls(plan: ClusterPlan) -> int:
+    """About how many API calls reading `plan` takes: the Kubernetes lists and its cloud's calls."""
+    from .kubelive import LISTS
+
+    module = importlib.import_module(f"translators.{plan.provider}.live")
+    return len(LISTS) + (plan.provider == "eks") + module.expected_calls(plan)  # + aws-auth
+
+
+def longest_first(plans: list[ClusterPlan]) -> list[tuple[int, int]]:
+    """(index, expected calls) of each plan, the longest reads first.
+
+    A bounded pool ends when its last read does: a long read started last, while the other
+    workers have nothing left, stretches the whole run. Started first, it overlaps the rest.
+    """
+    costs = [(index, expected_calls(plan)) for index, plan in enumerate(plans)]
+    return sorted(costs, key=lambda item: -item[1])  # stable: ties keep the fleet's order
 
 
 def import_sdks(providers: set[str]) -> None:
@@ -304,7 +322,7 @@ def _run_pool(
     plans: list[ClusterPlan], width: int, timeout: float, credentials: CloudCredentials
 ) -> Iterator[tuple[ClusterPlan, Documents | CollectError]]:
     todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for index in range(len(plans)):
+    for index, _ in longest_first(plans):
         todo.put(index)
     done: queue.SimpleQueue[tuple[int, Documents | CollectError]] = queue.SimpleQueue()
     started: dict[int, float] = {}

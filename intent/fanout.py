@@ -26,7 +26,7 @@ def collect_in_processes(
     """Yield each plan with its documents or its CollectError, read by `processes` workers."""
     context = multiprocessing.get_context("spawn")  # no fork: SDKs and threads don't survive it
     results = context.Queue()
-    shares = [list(range(i, len(plans), processes)) for i in range(processes)]
+    shares = balanced_shares(plans, processes)
     workers = []
     for n, indexes in enumerate(shares):
         if not indexes:
@@ -65,6 +65,20 @@ def collect_in_processes(
             if process.is_alive():
                 process.terminate()
         results.close()
+
+
+def balanced_shares(plans: list[ClusterPlan], processes: int) -> list[list[int]]:
+    """The plans' indexes split into `processes` shares of about equal expected calls (each
+    read, longest first, goes to the share with the least so far)."""
+    from .collect import longest_first
+
+    shares: list[list[int]] = [[] for _ in range(processes)]
+    loads = [0] * processes
+    for index, calls in longest_first(plans):
+        lightest = loads.index(min(loads))
+        shares[lightest].append(index)
+        loads[lightest] += calls
+    return shares
 
 
 def _worker(plans: list[ClusterPlan], indexes: list[int], width: int, timeout: float, results) -> None:

@@ -39,8 +39,14 @@ _KUBECONFIG_LOCK = threading.Lock()
 
 def import_sdk() -> None:
     """Import the kubernetes client now, so that its import time is not charged to a deadline."""
-    import kubernetes.client  # noqa: F401
+    import kubernetes.client
+    import kubernetes.client.exceptions  # noqa: F401
     import kubernetes.config  # noqa: F401
+
+    # The package imports each API class on first attribute access; do that here, once, rather
+    # than in every worker thread at the same moment, each waiting on the import lock.
+    for name in sorted({"ApiClient", "Configuration", *(api_class for _, api_class, *_ in LISTS)}):
+        getattr(kubernetes.client, name)
 
 
 def api_client(context: str):

@@ -255,3 +255,31 @@ def test_collect_crm_endpoint_override_used_for_project_policy(loaded_example, f
     assert [r.split("?")[0] for r in crm.requests] == ["POST /v3/projects/acme-prod:getIamPolicy"]
     assert not [r for r in fake_fleet.google.requests if r.startswith("POST /v3/")]
     assert crm.unexpected == []
+
+
+def test_collect_one_arm_connection_per_worker_across_clients_and_clusters(loaded_example, fake_fleet):
+    # Each AKS cluster is read through three azure-mgmt clients; a worker keeps its one TLS
+    # connection to ARM across them and across clusters instead of a handshake per client.
+    results = collect(loaded_example, ["prod-weu", "dev-weu"], concurrency=1)
+
+    assert failures(results) == {}
+    assert len(fake_fleet.arm.requests) > 6
+    assert fake_fleet.arm.connections == 1
+
+
+def test_collect_starts_the_reads_with_most_calls_first(loaded_example):
+    from intent.collect import expected_calls, longest_first
+    from intent.fanout import balanced_shares
+
+    plans = plan_fleet(loaded_example.intent, NOW).clusters
+    order = [plans[index].name for index, _ in longest_first(plans)]
+    calls = {plan.name: expected_calls(plan) for plan in plans}
+
+    assert [calls[name] for name in order] == sorted(calls.values(), reverse=True)
+    # EKS access entries cost two calls per principal: the access-entry clusters are read first;
+    # the aws-auth-only cluster needs none of them.
+    assert set(order[:2]) == {"prod-use1", "stage-use1"} and calls["prod-use1"] > calls["legacy-usw2"]
+    shares = balanced_shares(plans, 2)
+    assert sorted(i for share in shares for i in share) == list(range(len(plans)))
+    loads = [sum(calls[plans[i].name] for i in share) for share in shares]
+    assert max(loads) - min(loads) <= max(calls.values())

@@ -73,6 +73,7 @@ class FakeServer:
         self.faults: list[Fault] = []
         self.unexpected: list[str] = []
         self.requests: list[str] = []  # "METHOD /decoded/path?raw-query"
+        self.connections = 0  # connections accepted (TLS handshakes, on an https fake)
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -142,6 +143,11 @@ class FakeServer:
 
             def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
                 pass
+
+            def setup(self) -> None:  # once per connection
+                super().setup()
+                with server._lock:
+                    server.connections += 1
 
             def _handle(self) -> None:
                 parts = urlsplit(self.path)

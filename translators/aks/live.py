@@ -14,8 +14,10 @@ over TLS: azure-core refuses to send a bearer token over plain http.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import threading
 import time
 from typing import Any
 
@@ -26,6 +28,7 @@ _UAMI = re.compile(
     r"Microsoft\.ManagedIdentity/userAssignedIdentities/(?P<name>[^/]+)$",
     re.IGNORECASE,
 )
+_local = threading.local()
 
 
 class StaticTokenCredential:
@@ -58,14 +61,34 @@ def default_credentials():
 
 
 def client_kwargs() -> dict[str, Any]:
-    """Endpoint, token audience and retry settings shared by the three clients."""
+    """Endpoint, token audience, retry settings and transport shared by the three clients."""
+    from azure.core.pipeline.transport import RequestsTransport
+
     base_url = (os.environ.get("FLEET_INTENT_ARM_ENDPOINT") or DEFAULT_ARM).rstrip("/")
     return {
         "base_url": base_url,
         "credential_scopes": [f"{base_url}/.default"],
         # The collector's per-cluster budget owns retries (intent/collect.py).
         "retry_total": 0,
+        # Closing a client leaves the session open: it belongs to the worker thread.
+        "transport": RequestsTransport(session=_thread_session(), session_owner=False),
     }
+
+
+def _thread_session():
+    """This worker thread's HTTP session. Every ARM call goes to one host, so a worker keeps
+    its TLS connection across the clients and clusters it reads instead of a handshake each."""
+    session = getattr(_local, "session", None)
+    if session is None:
+        import requests
+
+        session = _local.session = requests.Session()
+    return session
+
+
+def expected_calls(plan) -> int:
+    """About how many ARM calls `read_cloud` makes for `plan` (to start the longest reads first)."""
+    return 2 + len({wi.identity_resource for wi in plan.workload_identities if wi.identity_resource})
 
 
 def read_cloud(plan, budget, credentials) -> dict[str, Any]:
@@ -105,11 +128,17 @@ def read_cloud(plan, budget, credentials) -> dict[str, Any]:
 
     credentials_found: list[dict[str, Any]] = []
     identities = sorted({wi.identity_resource for wi in plan.workload_identities if wi.identity_resource})
-    for identity in identities:
-        match = _UAMI.match(identity)
-        if match is None:
-            raise CollectError(f"aks: {identity!r} is not a user-assigned managed identity resource id")
-        with ManagedServiceIdentityClient(credential, match["sub"], **kwargs) as msi:
+    with contextlib.ExitStack() as clients:
+        msi_clients: dict[str, Any] = {}  # one client per subscription
+        for identity in identities:
+            match = _UAMI.match(identity)
+            if match is None:
+                raise CollectError(f"aks: {identity!r} is not a user-assigned managed identity resource id")
+            msi = msi_clients.get(match["sub"])
+            if msi is None:
+                msi = msi_clients[match["sub"]] = clients.enter_context(
+                    ManagedServiceIdentityClient(credential, match["sub"], **kwargs)
+                )
 
             def list_credentials(msi=msi, match=match) -> list[Any]:
                 try:
@@ -120,7 +149,7 @@ def read_cloud(plan, budget, credentials) -> dict[str, Any]:
                     return []
 
             found = budget.call(f"aks federated_identity_credentials.list {match['name']}", list_credentials)
-        credentials_found.extend(az_json(f) for f in found)
+            credentials_found.extend(az_json(f) for f in found)
     documents["azure/federated-credentials.json"] = credentials_found
     return documents
 

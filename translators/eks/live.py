@@ -2,8 +2,10 @@
 
 The endpoint is the SDK's own: botocore honours `AWS_ENDPOINT_URL_EKS` (and `AWS_ENDPOINT_URL`)
 https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html. Credentials come from
-the default chain of a fresh session per worker thread (boto3's default session is not
-thread-safe: https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html).
+the default chain of one session per run (`AwsSession`). A session is not thread-safe but the clients it
+makes are (https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html), so
+clients are made under a lock and then used by one worker each. One session also means the
+service model and endpoint rules are read from disk once, not once per worker thread.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ import datetime as dt
 import threading
 from typing import Any
 
-_local = threading.local()
-
 
 def import_sdk() -> None:
     """Import boto3 now, so that its import time is not charged to a cluster's deadline."""
@@ -21,37 +21,53 @@ def import_sdk() -> None:
     import botocore.config  # noqa: F401
 
 
-def default_credentials() -> None:
-    """boto3 resolves AWS credentials itself (default chain); nothing to share."""
-    return None
+def default_credentials() -> "AwsSession":
+    """The run's boto3 session: AWS credentials come from its default chain."""
+    return AwsSession()
 
 
-def eks_client(region: str, timeout: float):
-    """An EKS client for `region` whose calls time out after `timeout` s and are not retried.
+class AwsSession:
+    """One boto3 Session per run (per process), and the lock its clients are made under."""
 
-    Retries belong to the collector's per-cluster budget (intent/collect.py), so botocore makes
-    a single attempt: its own standard/adaptive retries would sleep past the deadline.
-    """
-    import boto3
-    from botocore.config import Config
+    def __init__(self) -> None:
+        import boto3
 
-    session = getattr(_local, "session", None)
-    if session is None:
-        session = _local.session = boto3.session.Session()
-    config = Config(
-        connect_timeout=timeout,
-        read_timeout=timeout,
-        retries={"mode": "standard", "total_max_attempts": 1},
-        user_agent_extra="fleet-intent",
-    )
-    return session.client("eks", region_name=region, config=config)
+        self._session = boto3.session.Session()
+        self._lock = threading.Lock()
+
+    def eks_client(self, region: str, timeout: float):
+        """An EKS client for `region` whose calls time out after `timeout` s and are not retried.
+
+        Retries belong to the collector's per-cluster budget (intent/collect.py), so botocore
+        makes a single attempt: its own standard/adaptive retries would sleep past the deadline.
+        A client per cluster, because botocore fixes the read timeout when the client is made
+        and it must be what is left of that cluster's deadline.
+        """
+        from botocore.config import Config
+
+        config = Config(
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            retries={"mode": "standard", "total_max_attempts": 1},
+            user_agent_extra="fleet-intent",
+        )
+        with self._lock:
+            return self._session.client("eks", region_name=region, config=config)
+
+
+def expected_calls(plan) -> int:
+    """About how many EKS calls `read_cloud` makes for `plan` (to start the longest reads first)."""
+    entries = 0
+    if plan.cluster.authentication_mode != "CONFIG_MAP":
+        entries = 1 + 2 * len({grant.principal for grant in plan.grants})  # list, then 2 per entry
+    return 2 + entries + len(plan.workload_identities)
 
 
 def read_cloud(plan, budget, credentials) -> dict[str, Any]:
     """`aws/cluster.json`, `aws/access-entries.json` (not on CONFIG_MAP clusters), `aws/pod-identity-associations.json`."""
     name = plan.cluster.name
     try:
-        eks = eks_client(plan.cluster.region, budget.timeout())
+        eks = credentials.get("eks").eks_client(plan.cluster.region, budget.timeout())
     except Exception as exc:  # bad region, broken AWS config file
         from intent.collect import describe
         from intent.sources import CollectError

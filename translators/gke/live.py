@@ -63,6 +63,11 @@ def _options(endpoint: str | None) -> dict[str, str] | None:
     return {"api_endpoint": endpoint} if endpoint else None
 
 
+def expected_calls(plan) -> int:
+    """About how many Google calls `read_cloud` makes for `plan` (to start the longest reads first)."""
+    return 2 + len({wi.identity for wi in plan.workload_identities})
+
+
 def read_cloud(plan, budget, credentials) -> dict[str, Any]:
     """`gcp/cluster.json`, `gcp/project-iam.json` and one `gcp/service-account-iam/<gsa>.json` per GSA."""
     from google.auth.transport.requests import AuthorizedSession
