@@ -1,7 +1,7 @@
 """Benchmark `check --live` against local HTTP fakes with added latency: concurrent vs sequential.
 
     python -m benchmarks.bench_check_live [--clusters 200 --latency 0.05 --concurrency 32 --timeout 60]
-        [--hang-timeout 90] [--sweep 8,16,64] [--kubeconfig-once] [--shards 2]
+        [--hang-timeout 90] [--sweep 8,16,64] [--shards 2] [--profile FILE]
 
 A synthetic fleet (benchmarks/synthetic.py, each GKE cluster in its own project) and a compliant
 snapshot of it (benchmarks/snapshot_synth.py) are written to a temporary directory; the fakes of
@@ -17,9 +17,9 @@ through the documented overrides (docs/live.md):
    the first cluster never answering: the run should end about that timeout after the cluster
    was started (or when the others are done, if later), with FI-COLLECT-001 for it only.
 
-Optional extra runs: `--sweep` (other widths), `--shards N` (N `check --shard K/N` processes at
-once, then `report merge`) and `--kubeconfig-once` (the CLI with the kubeconfig parsed once per
-run instead of once per cluster, to measure that proposed change; see docs/benchmarks.md).
+Optional extra runs: `--sweep` (other widths) and `--shards N` (N `check --shard K/N` processes
+at once, then `report merge`). `--profile FILE` records the concurrent run with py-spy (every
+process, collapsed stacks); each run also reports the CPU time of the CLI and of the fakes.
 
 Both healthy runs must give the same report (and no findings: the served snapshot is compliant).
 Loopback only; the fake process exits when this one closes its stdin, or after --max-seconds.
@@ -34,6 +34,7 @@ import datetime as dt
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -167,7 +168,9 @@ def serve(data_dir: str, work_dir: str, latency: float, max_seconds: float) -> N
         for line in sys.stdin:
             word, _, arg = line.strip().partition(" ")
             if word == "count":
+                usage = resource.getrusage(resource.RUSAGE_SELF)
                 print(json.dumps({"requests": {s.name: len(s.requests) for s in servers},
+                                  "cpu": usage.ru_utime + usage.ru_stime,
                                   "unexpected": [m for s in servers for m in s.unexpected][:20]}), flush=True)
             elif word == "hang":
                 kube.hang(rf"^/k/{re.escape(arg)}/")
@@ -215,42 +218,6 @@ class Fakes:
             self.proc.wait()
 
 
-# --- the CLI with the kubeconfig parsed once per run (see docs/benchmarks.md) ---------------------
-
-def cached_kubeconfig_cli(args: list[str]) -> None:
-    """Run the CLI with `intent.kubelive.api_client` replaced by one that parses the kubeconfig
-    once per process instead of once per cluster (the change docs/benchmarks.md proposes),
-    to measure what that change is worth. Nothing else differs."""
-    import intent.kubelive as kubelive
-    from intent.cli import main as cli_main
-    from intent.sources import CollectError
-
-    lock = threading.Lock()
-    mergers: dict[str, Any] = {}
-
-    def api_client(context: str):
-        from kubernetes import client
-        from kubernetes.config import kube_config
-        from kubernetes.config.config_exception import ConfigException
-
-        path = os.environ.get("KUBECONFIG") or kube_config.KUBE_CONFIG_DEFAULT_LOCATION
-        configuration = client.Configuration()
-        configuration.retries = False
-        try:
-            with lock:
-                if path not in mergers:
-                    mergers[path] = kube_config.KubeConfigMerger(path)
-            loader = kube_config.KubeConfigLoader(config_dict=mergers[path].config, active_context=context,
-                                                  config_base_path=None)
-            loader.load_and_set(configuration)
-        except ConfigException as exc:
-            raise CollectError(f"kubernetes: kubeconfig context {context!r}: {' '.join(str(exc).split())}") from exc
-        return client.ApiClient(configuration=configuration)
-
-    kubelive.api_client = api_client
-    cli_main(args)
-
-
 # --- the runs ---------------------------------------------------------------------------------
 
 def cli_env(urls: dict[str, Any], work: Path) -> dict[str, str]:
@@ -278,35 +245,42 @@ def cli_env(urls: dict[str, Any], work: Path) -> dict[str, str]:
     return env
 
 
-def cli(kubeconfig_once: bool = False) -> list[str]:
-    """The CLI as installed next to this interpreter, or (`kubeconfig_once`) the CLI with the
-    kubeconfig parsed once per run (`cached_kubeconfig_cli`)."""
-    if kubeconfig_once:
-        return [sys.executable, "-m", "benchmarks.bench_check_live", "cached-kubeconfig-cli"]
+def cli() -> list[str]:
+    """The CLI as installed next to this interpreter."""
     script = Path(sys.executable).with_name("fleet-intent")
     return [str(script)] if script.exists() else [sys.executable, "-m", "intent"]
 
 
-def check_argv(intent: Path, report: Path, concurrency: int, timeout: float, kubeconfig_once: bool = False,
-               shard: str | None = None) -> list[str]:
-    argv = cli(kubeconfig_once) + ["check", str(intent), "--live", "--concurrency", str(concurrency),
-                                   "--timeout", f"{timeout:g}", "--format", "json", "-o", str(report), "--now", NOW_ARG]
+def check_argv(intent: Path, report: Path, concurrency: int, timeout: float, shard: str | None = None) -> list[str]:
+    argv = cli() + ["check", str(intent), "--live", "--concurrency", str(concurrency),
+                    "--timeout", f"{timeout:g}", "--format", "json", "-o", str(report), "--now", NOW_ARG]
     return argv + (["--shard", shard] if shard else [])
 
 
+def profiled(argv: list[str], profile: Path) -> list[str]:
+    """`argv` run under py-spy (every process, 200 samples a second), stacks written to `profile`."""
+    py_spy = Path(sys.executable).with_name("py-spy")
+    if not py_spy.exists():
+        raise SystemExit("--profile needs py-spy next to this interpreter: pip install py-spy")
+    return [str(py_spy), "record", "--subprocesses", "--nonblocking", "--format", "raw", "--rate", "200",
+            "--output", str(profile), "--"] + argv
+
+
 def run_live(intent: Path, report: Path, env: dict[str, str], concurrency: int, timeout: float, limit: float,
-             kubeconfig_once: bool = False, shards: int = 1) -> tuple[float, dict]:
-    """(wall seconds, parsed JSON report) of one `check --live` run; with `shards` > 1, that many
+             shards: int = 1, profile: Path | None = None) -> tuple[float, float, dict]:
+    """(wall seconds, CPU seconds, parsed JSON report) of one `check --live` run; with `shards` > 1, that many
     `check --live --shard K/N` processes at once (each --concurrency concurrency/N), then
     `report merge`, all inside the wall time."""
     start = time.perf_counter()
+    cpu_before = child_cpu()
     if shards == 1:
-        procs = [subprocess.Popen(check_argv(intent, report, concurrency, timeout, kubeconfig_once), env=env,
+        argv = check_argv(intent, report, concurrency, timeout)
+        procs = [subprocess.Popen(profiled(argv, profile) if profile else argv, env=env,
                                   cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)]
         parts = [report]
     else:
         parts = [report.with_name(f"{report.stem}-{k}.json") for k in range(1, shards + 1)]
-        procs = [subprocess.Popen(check_argv(intent, part, max(1, concurrency // shards), timeout, kubeconfig_once,
+        procs = [subprocess.Popen(check_argv(intent, part, max(1, concurrency // shards), timeout,
                                              f"{k}/{shards}"), env=env, cwd=REPO, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, text=True)
                  for k, part in enumerate(parts, 1)]
@@ -318,7 +292,13 @@ def run_live(intent: Path, report: Path, env: dict[str, str], concurrency: int, 
         merge = cli() + ["report", "merge", *map(str, parts), "-o", str(report)]
         subprocess.run(merge, env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL, timeout=limit)
     wall = time.perf_counter() - start
-    return wall, json.loads(report.read_text(encoding="utf-8"))
+    return wall, child_cpu() - cpu_before, json.loads(report.read_text(encoding="utf-8"))
+
+
+def child_cpu() -> float:
+    """CPU seconds (user + system) of the finished CLI processes and their worker processes."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def keyset(report: dict) -> list[tuple]:
@@ -335,9 +315,6 @@ def summary(report: dict) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Print the benchmark figures (or, with `serve`, run the fakes)."""
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["cached-kubeconfig-cli"]:
-        cached_kubeconfig_cli(argv[1:])
-        return
     if argv[:1] == ["serve"]:
         parser = argparse.ArgumentParser(prog="bench_check_live serve")
         parser.add_argument("data_dir")
@@ -361,8 +338,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hang-timeout", type=float, help="--timeout of the run with a hanging cluster (default: --timeout)")
     parser.add_argument("--skip-sequential", action="store_true")
     parser.add_argument("--sweep", default="", metavar="N,N,...", help="also run the concurrent check at these widths")
-    parser.add_argument("--kubeconfig-once", action="store_true",
-                        help="also run concurrent and sequential with the kubeconfig parsed once per run")
+    parser.add_argument("--profile", type=Path, metavar="FILE",
+                        help="record the concurrent run with py-spy (collapsed stacks, all processes) into FILE")
     parser.add_argument("--shards", type=int, default=0, metavar="N",
                         help="also run N `check --shard K/N` processes at once (--concurrency C/N each) + report merge")
     parser.add_argument("--max-seconds", type=float, default=3600, help="the fake process stops after this long")
@@ -382,31 +359,30 @@ def main(argv: list[str] | None = None) -> None:
             write_kubeconfig(work / "kubeconfig", [plan.cluster.context for plan in fleet_plan.clusters], fakes.urls["kube"])
             env = cli_env(fakes.urls, work)
 
-            def measure(label: str, how: str, concurrency: int, kubeconfig_once: bool = False, shards: int = 1,
-                        timeout: float = args.timeout) -> None:
-                before = sum(fakes.ask("count")["requests"].values())
-                wall, report = run_live(intent, work / f"{label}.json", env, concurrency, timeout, limit,
-                                        kubeconfig_once, shards)
+            def measure(label: str, how: str, concurrency: int, shards: int = 1, timeout: float = args.timeout,
+                        profile: Path | None = None) -> None:
+                start = fakes.ask("count")
+                wall, cpu, report = run_live(intent, work / f"{label}.json", env, concurrency, timeout, limit,
+                                             shards, profile)
                 counts = fakes.ask("count")
-                calls = sum(counts["requests"].values()) - before
+                calls = sum(counts["requests"].values()) - sum(start["requests"].values())
+                fake_cpu = counts["cpu"] - start["cpu"]
                 if counts["unexpected"]:
                     raise SystemExit("fakes saw unexpected requests:\n" + "\n".join(counts["unexpected"]))
-                runs[label] = (how, wall, report, calls)
-                print(f"[{label}] {how}: {wall:.1f}s, {calls} calls; {summary(report)}", file=sys.stderr)
+                runs[label] = (how, wall, report, calls, cpu, fake_cpu)
+                print(f"[{label}] {how}: {wall:.1f}s, CPU {cpu:.1f}s (fakes {fake_cpu:.1f}s), {calls} calls; "
+                      f"{summary(report)}", file=sys.stderr)
 
             c = args.concurrency
-            measure("concurrent", f"--concurrency {c}", c)
+            measure("concurrent", f"--concurrency {c}" + (" under py-spy" if args.profile else ""), c,
+                    profile=args.profile)
             for width in [int(w) for w in args.sweep.split(",") if w]:
                 measure(f"concurrent-{width}", f"--concurrency {width}", width)
             if args.shards > 1:
                 measure("shards", f"{args.shards} x --shard K/{args.shards} --concurrency {c // args.shards} + report merge",
                         c, shards=args.shards)
-            if args.kubeconfig_once:
-                measure("concurrent-kubeconfig-once", f"--concurrency {c}, kubeconfig parsed once", c, True)
             if not args.skip_sequential:
                 measure("sequential", "--concurrency 1", 1)
-                if args.kubeconfig_once:
-                    measure("sequential-kubeconfig-once", "--concurrency 1, kubeconfig parsed once", 1, True)
             hung = names[0]
             fakes.ask(f"hang {hung}")
             hang_timeout = args.hang_timeout or args.timeout
@@ -415,7 +391,7 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             fakes.stop()
 
-    _, conc_wall, conc_report, conc_calls = runs["concurrent"]
+    _, conc_wall, conc_report, conc_calls, _, _ = runs["concurrent"]
     providers = Counter(p.provider for p in fleet_plan.clusters)
     print(f"fleet: {args.clusters} clusters ({', '.join(f'{n} {p}' for p, n in sorted(providers.items()))}), "
           f"{args.teams} teams, {args.namespaces} namespaces, {args.teams_per_cluster} teams per cluster; "
@@ -423,22 +399,19 @@ def main(argv: list[str] | None = None) -> None:
     print(f"machine: {machine()}")
     print(f"date: {dt.date.today().isoformat()}")
     print()
-    print("| run | how | wall (s) | API calls | result |")
-    print("|---|---|---|---|---|")
-    for label, (how, wall, report, calls) in runs.items():
-        print(f"| {label} | {how} | {wall:.1f} | {calls:,} | {summary(report)} |")
+    print("| run | how | wall (s) | CLI CPU (s) | fakes CPU (s) | API calls | result |")
+    print("|---|---|---|---|---|---|---|")
+    for label, (how, wall, report, calls, cpu, fake_cpu) in runs.items():
+        print(f"| {label} | {how} | {wall:.1f} | {cpu:.1f} | {fake_cpu:.1f} | {calls:,} | {summary(report)} |")
     print()
     baseline = runs.get("sequential")
     if baseline:
         print(f"speed-up vs sequential ({baseline[1]:.1f}s):")
-        for label, (how, wall, report, _) in runs.items():
+        for label, (how, wall, report, *_) in runs.items():
             if label not in ("sequential", "hanging"):
                 same = keyset(report) == keyset(baseline[2])
                 print(f"  {label} ({how}): {baseline[1] / wall:.1f}x; same findings as sequential: {same}")
-        if "sequential-kubeconfig-once" in runs and "concurrent-kubeconfig-once" in runs:
-            s_wall, c_wall = runs["sequential-kubeconfig-once"][1], runs["concurrent-kubeconfig-once"][1]
-            print(f"  kubeconfig parsed once, concurrent vs its own sequential run: {s_wall / c_wall:.1f}x")
-    how, hang_wall, hang_report, _ = runs["hanging"]
+    how, hang_wall, hang_report, *_ = runs["hanging"]
     hung_findings = [(f["cluster"], f["actual"]) for f in hang_report["findings"] if f["rule"] == "FI-COLLECT-001"]
     print(f"hanging cluster: --timeout {args.hang_timeout or args.timeout:g}s, run wall {hang_wall:.1f}s (healthy run {conc_wall:.1f}s); "
           f"FI-COLLECT-001: {hung_findings}")
