@@ -224,6 +224,16 @@ def test_collect_missing_google_credentials_unreadable(loaded_example, fake_flee
     assert failures(results)["prod-euw1"].startswith("gke credentials: ")
 
 
+def test_collect_unknown_aws_profile_fails_eks_clusters_only(loaded_example, fake_fleet, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+
+    results = collect(loaded_example, ["prod-use1", "legacy-usw2", "prod-weu"])
+
+    assert sorted(failures(results)) == ["legacy-usw2", "prod-use1"]
+    for cause in failures(results).values():
+        assert cause.startswith("eks client: ProfileNotFound") and "no-such-profile" in cause and "\n" not in cause
+
+
 def test_collect_injected_credentials_used_instead_of_env(loaded_example, fake_fleet, monkeypatch):
     from google.oauth2.credentials import Credentials
 
