@@ -182,8 +182,8 @@ def _audit(info: RunInfo, code: int, error: str | None, args: list[str]) -> int:
 
     try:
         audit_run(info, code, error, args)
-    except FleetIntentError as exc:
-        click.echo(f"error: audit log: {exc}", err=True)
+    except FleetIntentError as exc:  # its message names the log
+        click.echo(f"error: {exc}", err=True)
         return 2
     except OSError as exc:
         click.echo(f"error: audit log: {exc.strerror or exc}", err=True)

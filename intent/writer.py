@@ -1,7 +1,9 @@
 """Write generated files into the output directory safely, or tell how stale it is.
 
-Contract: everything is rendered in memory before anything is written; each file is replaced
-atomically (temporary file in the same directory, then `os.replace`); only paths under the
+Contract: everything is rendered in memory before anything is written; every changed file is
+staged next to its target before any is replaced, so a write that fails (disk full, read-only
+directory) leaves the directory as it was; each file is then replaced atomically
+(`os.replace`), the manifest last; only paths under the
 output directory are touched, never through a symbolic link; files are removed only when an
 earlier `MANIFEST.json` of ours lists them. `MANIFEST.json` lists every generated file with its
 SHA-256, the intent's SHA-256 and the tool version, with sorted keys and no timestamps, so the
@@ -182,20 +184,58 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # A fresh name in the same directory, then os.replace: readers see the old file or the
-    # new one, never a partial write.
-    tmp = target.parent / f".fleet-intent-{secrets.token_hex(8)}.tmp"
+def _stage(out: Path, files: dict[Path, bytes]) -> dict[Path, Path]:
+    """Write each target's new bytes next to it under a fresh temporary name.
+
+    Nothing in the output directory changes yet: on any failure (a read-only or full disk, a
+    path that cannot be created) every temporary file and every directory made for them is
+    removed again, and the error names what could not be written.
+    """
+    staged: dict[Path, Path] = {}
+    made: list[Path] = []
+    try:
+        for target, data in files.items():
+            missing = []
+            directory = target.parent
+            while not directory.exists():
+                missing.append(directory)
+                if directory == out:
+                    break
+                directory = directory.parent
+            for directory in reversed(missing):
+                directory.mkdir()
+                made.append(directory)
+            try:
+                staged[target] = _write_temporary(target.parent, data)
+            except OSError as exc:  # name the file being written, not its temporary name
+                raise OSError(exc.errno, exc.strerror, str(target)) from exc
+    except OSError as exc:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
+        for directory in reversed(made):
+            try:
+                directory.rmdir()
+            except OSError:
+                pass
+        raise _output_error(exc) from exc
+    return staged
+
+
+def _write_temporary(directory: Path, data: bytes) -> Path:
+    tmp = directory / f".fleet-intent-{secrets.token_hex(8)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.replace(tmp, target)
     except BaseException:
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
         raise
+    return tmp
+
+
+def _output_error(exc: OSError) -> OutputError:
+    where = exc.filename if exc.filename is not None else "output directory"
+    return OutputError(f"{where}: cannot write: {exc.strerror or exc}")
 
 
 def write_output(out_dir: str | Path, files: dict[str, str], intent_sha256: str, clusters: list[str] | None = None) -> WriteOutcome:
@@ -203,43 +243,53 @@ def write_output(out_dir: str | Path, files: dict[str, str], intent_sha256: str,
 
     With `clusters`, only those clusters' files and the shared module are written or removed;
     every other file, and its manifest entry, is left as it was.
+
+    Every changed file is first staged next to its target; only when all are staged are they
+    moved into place (`os.replace`, atomic per file), stale files removed, and the manifest
+    replaced last. A failure while staging leaves the output directory as it was.
     """
-    out = Path(out_dir)
+    try:
+        return _write_output(Path(out_dir), files, intent_sha256, clusters)
+    except OSError as exc:
+        raise _output_error(exc) from exc
+
+
+def _write_output(out: Path, files: dict[str, str], intent_sha256: str, clusters: list[str] | None) -> WriteOutcome:
     previous = read_manifest(out) if out.is_dir() else None
     _check_directory(out, previous)
     changes = _changes(out, files, intent_sha256, clusters, previous)
     resolve = _Targets(out)
     targets = {path: resolve(path) for path in list(changes.desired) + list(changes.remove)}
-    written: list[str] = []
+    pending: dict[str, bytes] = {}
     unchanged: list[str] = []
     for path, text in changes.desired.items():
-        if path == MANIFEST:
-            continue
         data = text.encode("utf-8")
         if _read(targets[path]) == data:
             unchanged.append(path)
-            continue
-        if targets[path].is_dir():
+        elif targets[path].is_dir():
             raise OutputError(f"{targets[path]}: is a directory where a generated file belongs")
-        _write_atomic(targets[path], data)
-        written.append(path)
-    removed: list[str] = []
-    for path in changes.remove:
-        target = targets[path]
-        if target.is_file():
-            target.unlink()
-            removed.append(path)
-    _prune(out, [targets[p].parent for p in changes.remove])
-    kept = _left_behind(out, changes)
-    # The manifest goes last: it only lists files that are already in place.
-    manifest = changes.desired[MANIFEST].encode("utf-8")
-    if _read(targets[MANIFEST]) == manifest:
-        unchanged.append(MANIFEST)
-    else:
-        out.mkdir(parents=True, exist_ok=True)
-        _write_atomic(targets[MANIFEST], manifest)
-        written.append(MANIFEST)
-    return WriteOutcome(tuple(sorted(written)), tuple(removed), tuple(sorted(unchanged)), kept)
+        else:
+            pending[path] = data
+    staged = _stage(out, {targets[path]: data for path, data in pending.items()})
+    try:
+        for path in pending:
+            if path != MANIFEST:
+                os.replace(staged[targets[path]], targets[path])
+        removed: list[str] = []
+        for path in changes.remove:
+            target = targets[path]
+            if target.is_file():
+                target.unlink()
+                removed.append(path)
+        _prune(out, [targets[p].parent for p in changes.remove])
+        kept = _left_behind(out, changes)
+        # The manifest goes last: it only lists files that are already in place.
+        if MANIFEST in pending:
+            os.replace(staged[targets[MANIFEST]], targets[MANIFEST])
+    finally:
+        for tmp in staged.values():  # those moved into place are no longer there
+            tmp.unlink(missing_ok=True)
+    return WriteOutcome(tuple(sorted(pending)), tuple(removed), tuple(sorted(unchanged)), kept)
 
 
 def _prune(out: Path, directories: list[Path]) -> None:

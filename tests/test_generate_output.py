@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -288,3 +289,27 @@ def test_generate_audit_log_records_the_run(tmp_path, capsys):
     record = json.loads(log.read_text().splitlines()[-1])
     assert record["command"] == "generate" and record["exitCode"] == 0
     assert sorted(record["clusters"]) == ["dev-weu", "legacy-usw2", "prod-euw1", "prod-use1", "prod-weu", "stage-use1"]
+
+
+def test_generate_write_failure_leaves_output_as_it_was(tmp_path, capsys):
+    assert generate(tmp_path, capsys)[0] == 0
+    out = tmp_path / "out"
+    for path in out.rglob("*.tf"):
+        path.unlink()  # every .tf file has to be written again
+    blocker = out / "clusters" / "prod-weu"
+    shutil.rmtree(blocker)
+    blocker.write_text("a file where a cluster folder belongs\n")
+    before = tree(out), sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+
+    code, _, err = generate(tmp_path, capsys)
+
+    assert code == 2 and "Traceback" not in err
+    assert f"error: {blocker}/" in err and "cannot write: Not a directory" in err
+    assert (tree(out), sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))) == before
+
+
+def test_generate_into_a_path_that_cannot_be_created_is_one_line(tmp_path, capsys):
+    (tmp_path / "file").write_text("x\n")
+    code, _, err = generate(tmp_path, capsys, None, out="file/out")
+    assert code == 2
+    assert err.strip() == f"error: {tmp_path / 'file' / 'out'}: cannot write: Not a directory"
