@@ -63,8 +63,12 @@ def api_client(context: str):
     configuration = client.Configuration()
     # urllib3 would otherwise retry reads itself, past the cluster's deadline.
     configuration.retries = False
+    paths = os.environ.get("KUBECONFIG") or "~/.kube/config"
+    if not any(os.path.isfile(os.path.expanduser(p)) for p in paths.split(os.pathsep) if p):
+        source = "KUBECONFIG" if os.environ.get("KUBECONFIG") else "the default location"
+        raise CollectError(f"kubernetes: no kubeconfig file at {paths} ({source})")
     try:
-        merged = _merged_kubeconfig(os.environ.get("KUBECONFIG") or "~/.kube/config")
+        merged = _merged_kubeconfig(paths)
         if merged.config is None:
             raise ConfigException("Invalid kube-config file. No configuration found.")
         # No persister: refreshed tokens are never written back from many threads.

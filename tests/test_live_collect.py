@@ -163,6 +163,17 @@ def test_collect_unknown_context_unreadable(loaded_example, fake_fleet, tmp_path
     assert failures(results)["dev-weu"].startswith("kubernetes: kubeconfig context 'dev-weu': ")
 
 
+def test_collect_missing_kubeconfig_file_is_named(loaded_example, fake_fleet, tmp_path, monkeypatch):
+    missing = tmp_path / "no-such-kubeconfig"
+    monkeypatch.setenv("KUBECONFIG", str(missing))
+
+    results = collect(loaded_example, ["prod-use1", "dev-weu"])
+
+    assert failures(results) == {
+        name: f"kubernetes: no kubeconfig file at {missing} (KUBECONFIG)" for name in ("prod-use1", "dev-weu")
+    }
+
+
 def test_collect_kubernetes_401_unreadable(loaded_example, fake_fleet, tmp_path, monkeypatch):
     import json
 
