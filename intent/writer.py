@@ -184,7 +184,7 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _stage(out: Path, files: dict[Path, bytes]) -> dict[Path, Path]:
+def _stage(files: dict[Path, bytes]) -> dict[Path, Path]:
     """Write each target's new bytes next to it under a fresh temporary name.
 
     Nothing in the output directory changes yet: on any failure (a read-only or full disk, a
@@ -197,10 +197,8 @@ def _stage(out: Path, files: dict[Path, bytes]) -> dict[Path, Path]:
         for target, data in files.items():
             missing = []
             directory = target.parent
-            while not directory.exists():
+            while not directory.exists():  # up to the first that exists, as `mkdir -p`
                 missing.append(directory)
-                if directory == out:
-                    break
                 directory = directory.parent
             for directory in reversed(missing):
                 directory.mkdir()
@@ -270,7 +268,7 @@ def _write_output(out: Path, files: dict[str, str], intent_sha256: str, clusters
             raise OutputError(f"{targets[path]}: is a directory where a generated file belongs")
         else:
             pending[path] = data
-    staged = _stage(out, {targets[path]: data for path, data in pending.items()})
+    staged = _stage({targets[path]: data for path, data in pending.items()})
     try:
         for path in pending:
             if path != MANIFEST:

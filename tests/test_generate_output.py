@@ -313,3 +313,8 @@ def test_generate_into_a_path_that_cannot_be_created_is_one_line(tmp_path, capsy
     code, _, err = generate(tmp_path, capsys, None, out="file/out")
     assert code == 2
     assert err.strip() == f"error: {tmp_path / 'file' / 'out'}: cannot write: Not a directory"
+
+
+def test_generate_creates_missing_parent_directories(tmp_path, capsys):
+    code, _, _ = generate(tmp_path, capsys, None, out="a/b/out")
+    assert code == 0 and (tmp_path / "a" / "b" / "out" / "MANIFEST.json").is_file()
