@@ -304,3 +304,17 @@ def test_collect_starts_the_reads_with_most_calls_first(loaded_example):
     assert sorted(i for share in shares for i in share) == list(range(len(plans)))
     loads = [sum(calls[plans[i].name] for i in share) for share in shares]
     assert max(loads) - min(loads) <= max(calls.values())
+
+
+@pytest.mark.parametrize("provider", ["eks", "gke", "aks"])
+def test_every_live_module_provides_the_reader_interface(provider):
+    import importlib
+    import inspect
+
+    from translators.base import LiveReader
+
+    module = importlib.import_module(f"translators.{provider}.live")
+    for name, method in inspect.getmembers(LiveReader, inspect.isfunction):
+        if not name.startswith("_"):
+            wanted = list(inspect.signature(method).parameters)[1:]  # without self
+            assert list(inspect.signature(getattr(module, name)).parameters) == wanted, (provider, name)

@@ -35,3 +35,27 @@ class Translator(Protocol):
     def observe(self, plan: ClusterPlan, documents: Any) -> Any:
         """The cluster's observed state from its snapshot documents."""
         ...
+
+
+class LiveReader(Protocol):
+    """What `translators/<provider>/live.py` provides (module-level functions) for `check --live`.
+
+    intent/collect.py calls them for each cluster of that provider; each reads the provider's
+    cloud documents in the snapshot layout (SPEC §7), Kubernetes objects being read for all.
+    """
+
+    def import_sdk(self) -> None:
+        """Import the provider's SDK, before any cluster's deadline starts."""
+        ...
+
+    def default_credentials(self) -> Any:
+        """The run's credentials (or client session), made once and shared by its clusters."""
+        ...
+
+    def expected_calls(self, plan: ClusterPlan) -> int:
+        """About how many calls `read_cloud` makes for `plan`: longer reads start first."""
+        ...
+
+    def read_cloud(self, plan: ClusterPlan, budget: Any, credentials: Any) -> dict[str, Any]:
+        """The cluster's cloud documents; every call through `budget.call` (deadline, retries)."""
+        ...
