@@ -14,13 +14,13 @@ import importlib
 import os
 import queue
 import random
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from .plan import ClusterPlan
+from .progress import progress_bar
 from .sources import CollectError, Documents
 
 T = TypeVar("T")
@@ -312,7 +312,7 @@ class LiveSource:
         else:
             import_sdks({plan.provider for plan in plans})
             results = _run_pool(plans, self.concurrency, self.timeout, self.credentials or CloudCredentials())
-        with _progress(self.progress, len(plans)) as advance:
+        with progress_bar(self.progress, len(plans), "collecting") as advance:
             for plan, result in results:
                 advance(plan.name)
                 yield plan, result
@@ -368,35 +368,3 @@ def _run_pool(
                 yield plans[index], result
     finally:
         stop.set()
-
-
-class _progress:
-    """A rich progress bar on stderr (or nothing); yields a callable to advance it."""
-
-    def __init__(self, enabled: bool, total: int) -> None:
-        self.enabled = enabled
-        self.total = total
-        self._bar: Any = None
-
-    def __enter__(self) -> Callable[[str], None]:
-        if not self.enabled:
-            return lambda name: None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._bar = Progress(
-            TextColumn("collecting"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.description}"),
-            console=Console(file=sys.stderr),
-            transient=True,
-        )
-        self._bar.start()
-        task = self._bar.add_task("", total=self.total)
-        return lambda name: self._bar.update(task, advance=1, description=name)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()

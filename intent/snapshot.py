@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable, Iterator
 
 from .plan import ClusterPlan
+from .progress import MIN_CLUSTERS, progress_bar
 from .sources import CollectError, Documents
 
 KUBERNETES = (
@@ -61,16 +62,20 @@ def read_json(path: str, shown: str) -> object:
 class SnapshotDirSource:
     """A `StateSource` over a snapshot directory (`DIR/<cluster>/...`)."""
 
-    def __init__(self, directory: str):
+    def __init__(self, directory: str, progress: bool = False):
         self.directory = directory
+        self.progress = progress
 
     def collect(self, plans: Iterable[ClusterPlan]) -> Iterator[tuple[ClusterPlan, Documents | CollectError]]:
         """Yield each plan with its documents or the CollectError that stopped reading it."""
-        for plan in plans:
-            try:
-                yield plan, self.read_cluster(plan)
-            except CollectError as exc:
-                yield plan, exc
+        plans = list(plans)
+        with progress_bar(self.progress and len(plans) >= MIN_CLUSTERS, len(plans), "checking") as advance:
+            for plan in plans:
+                try:
+                    yield plan, self.read_cluster(plan)
+                except CollectError as exc:
+                    yield plan, exc
+                advance(plan.name)
 
     def read_cluster(self, plan: ClusterPlan) -> Documents:
         """The documents of one cluster (raises CollectError)."""

@@ -12,6 +12,7 @@ import click
 from ..cli import RunInfo, audit_log_option, echo_warnings, intent_argument, load, now_option, select_clusters
 from ..errors import UsageError
 from ..findings import Severity
+from ..progress import wanted
 from ..reports import FORMATS, format_report
 
 
@@ -97,12 +98,11 @@ def command(ctx: click.Context, intent_path, snapshot_dir, live, terraform, clus
     if snapshot_dir or live:
         if live:
             live_source = _import("intent.collect", "LiveSource", "--live")
-            progress = sys.stderr.isatty() and not os.environ.get("CI")
-            source = live_source(concurrency=concurrency, timeout=timeout, progress=progress)
+            source = live_source(concurrency=concurrency, timeout=timeout, progress=wanted())
         else:
             from ..snapshot import SnapshotDirSource
 
-            source = SnapshotDirSource(snapshot_dir)
+            source = SnapshotDirSource(snapshot_dir, progress=wanted())
         report = run_check(loaded, fleet, source, now, extra)
     else:
         report = Report.build(loaded.path, loaded.sha256, [], extra, generated_at=now.isoformat())

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-
 import click
 
 from ..cli import RunInfo, audit_log_option, echo_warnings, intent_argument, load, now_option, select_clusters
-
-# Fewer clusters render in well under a second; a bar would only flicker.
-PROGRESS_MIN_CLUSTERS = 50
+from ..progress import MIN_CLUSTERS, progress_bar, wanted
 
 
 @click.command("generate")
@@ -45,7 +39,8 @@ def command(
     selected = select_clusters(loaded.intent, clusters)
     fleet = plan_fleet(loaded.intent, now, selected)
     info.clusters = [plan.name for plan in fleet.clusters]
-    with _progress(len(fleet.clusters)) as advance:
+    show = wanted() and len(fleet.clusters) >= MIN_CLUSTERS
+    with progress_bar(show, len(fleet.clusters), "rendering") as advance:
         files = render_fleet(fleet, make_environment(templates_dir), advance)
     if check:
         result = check_output(output, files, loaded.sha256, selected)
@@ -73,16 +68,3 @@ def command(
     )
     for folder in outcome.kept:
         click.echo(f"note: {output}/{folder} is no longer generated but holds files not written by fleet-intent; left in place", err=True)
-
-
-@contextlib.contextmanager
-def _progress(total: int):
-    """A progress callback: a bar on an interactive terminal, nothing in CI logs or pipes."""
-    if total < PROGRESS_MIN_CLUSTERS or not sys.stderr.isatty() or os.environ.get("CI"):
-        yield None
-        return
-    from rich.progress import Progress
-
-    with Progress(transient=True) as progress:
-        task = progress.add_task("rendering", total=total)
-        yield lambda name: progress.advance(task)

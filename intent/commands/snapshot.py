@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -14,11 +12,7 @@ import click
 
 from ..cli import RunInfo, intent_argument, load, now_option, select_clusters
 from ..errors import OutputError, UsageError
-
-
-def progress_wanted() -> bool:
-    """A progress bar on a terminal, never in CI logs (SPEC §6)."""
-    return sys.stderr.isatty() and not os.environ.get("CI")
+from ..progress import wanted
 
 
 def write_cluster(out_dir: Path, cluster: str, documents: dict[str, Any]) -> None:
@@ -107,7 +101,7 @@ def command(
     except OSError as exc:
         raise OutputError(f"{output}: cannot create the output directory: {exc.strerror or exc}") from None
 
-    source = LiveSource(concurrency=concurrency, timeout=timeout, progress=progress_wanted())
+    source = LiveSource(concurrency=concurrency, timeout=timeout, progress=wanted())
     failed: list[str] = []
     written = 0
     for plan, result in source.collect(fleet.clusters):
