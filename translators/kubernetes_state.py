@@ -7,10 +7,11 @@ objects is accepted too. Anything malformed raises `CollectError` naming the doc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from intent.observed import ObservedNamespace, ObservedServiceAccount
+from intent.observed import ObservedGrant, ObservedNamespace, ObservedServiceAccount
 from intent.sources import CollectError
 
 NAMESPACES = "kubernetes/namespaces.json"
@@ -151,6 +152,19 @@ def parse_bindings(documents: dict[str, Any]) -> tuple[BindingGrant, ...]:
                 if s_kind not in ("User", "Group") or api_group != RBAC_GROUP or s_name.startswith("system:"):
                     continue
                 out.append(BindingGrant(s_kind, s_name, level, namespace, obj))
+    return tuple(out)
+
+
+def binding_grants(documents: dict[str, Any], principal_of: Callable[[str, str], str | None]) -> tuple[ObservedGrant, ...]:
+    """Grants from RoleBindings/ClusterRoleBindings whose subject (kind, name) `principal_of`
+    names as an intent principal (None: not one this provider grants to through RBAC)."""
+    out = []
+    for b in parse_bindings(documents):
+        principal = principal_of(b.subject_kind, b.subject_name)
+        if principal is None:
+            continue
+        scope = "namespace" if b.namespace else "cluster"
+        out.append(ObservedGrant(principal, b.level, scope, (b.namespace,) if b.namespace else (), b.object, b.object))
     return tuple(out)
 
 

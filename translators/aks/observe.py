@@ -71,7 +71,7 @@ def observe_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedSta
     spelling = plan_spelling([g.principal for g in plan.grants])
     settings, admin_groups, issuer = cluster_settings(cluster)
     cluster_id = str(field(cluster, "id") or plan.cluster.resource_id)
-    grants = list(binding_grants(documents, spelling))
+    grants = list(k8s.binding_grants(documents, lambda kind, name: subject_principal(kind, name, spelling)))
     for group in admin_groups:
         principal = spelling.get(principal_key(f"group:{group}"), f"group:{group}")
         obj = f"Cluster/{plan.name}/aadProfile.adminGroupObjectIDs/{group}"
@@ -123,18 +123,6 @@ def subject_principal(kind: str, name: str, spelling: dict[str, str]) -> str | N
         if principal_key(f"{kind_prefix}:{name}") in spelling:
             return spelling[principal_key(f"{kind_prefix}:{name}")]
     return f"user:{name}"
-
-
-def binding_grants(documents, spelling) -> tuple[ObservedGrant, ...]:
-    """Grants from RoleBindings/ClusterRoleBindings to Entra groups, users and service principals."""
-    out = []
-    for b in k8s.parse_bindings(documents):
-        principal = subject_principal(b.subject_kind, b.subject_name, spelling)
-        if principal is None:
-            continue
-        scope = "namespace" if b.namespace else "cluster"
-        out.append(ObservedGrant(principal, b.level, scope, (b.namespace,) if b.namespace else (), b.object, b.object))
-    return tuple(out)
 
 
 def assignment_principal(principal_id: str, principal_type: str, spelling) -> str:

@@ -8,7 +8,6 @@ from typing import Any
 
 from intent.observed import (
     ObservedCloudRole,
-    ObservedGrant,
     ObservedState,
     ObservedWorkloadIdentity,
     plan_spelling,
@@ -37,7 +36,7 @@ def observe_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedSta
         cluster=plan.name,
         provider="gke",
         namespaces=k8s.parse_namespaces(documents),
-        grants=binding_grants(documents, spelling),
+        grants=k8s.binding_grants(documents, lambda kind, name: subject_principal(kind, name, spelling)),
         cloud_roles=project_roles(documents, project, spelling),
         workload_identities=workload_bindings(documents, project),
         service_accounts=k8s.parse_service_accounts(documents),
@@ -66,18 +65,6 @@ def subject_principal(kind: str, name: str, spelling: dict[str, str]) -> str | N
     else:
         principal = f"user:{name}"
     return spelling.get(principal_key(principal), principal)
-
-
-def binding_grants(documents, spelling) -> tuple[ObservedGrant, ...]:
-    """Grants from RoleBindings/ClusterRoleBindings to Google groups, users and service accounts."""
-    out = []
-    for b in k8s.parse_bindings(documents):
-        principal = subject_principal(b.subject_kind, b.subject_name, spelling)
-        if principal is None:
-            continue
-        scope = "namespace" if b.namespace else "cluster"
-        out.append(ObservedGrant(principal, b.level, scope, (b.namespace,) if b.namespace else (), b.object, b.object))
-    return tuple(out)
 
 
 def iam_bindings(doc: Any, path: str) -> list[tuple[str, list[str]]]:
