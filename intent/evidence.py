@@ -22,6 +22,7 @@ from typing import Any
 from . import __version__
 from .errors import UsageError
 from .findings import Severity
+from .writer import replace_file
 
 AUDIT_LOG_ENV = "FLEET_INTENT_AUDIT_LOG"
 ACTOR_ENV = "FLEET_INTENT_ACTOR"
@@ -330,18 +331,9 @@ def sign_output(out_dir: str, private_key_path: str) -> str:
         raise UsageError(f"{manifest_path}: cannot read: {exc.strerror}") from None
     text = base64.b64encode(key.sign(manifest)).decode("ascii") + "\n"
     sig_path = os.path.join(out_dir, SIGNATURE)
-    tmp_path = f"{sig_path}.tmp{os.getpid()}"
     try:
-        with open(tmp_path, "w", encoding="ascii", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_path, sig_path)
+        replace_file(sig_path, text, durable=True)
     except OSError as exc:
-        try:
-            os.unlink(tmp_path)
-        except OSError:
-            pass
         raise UsageError(f"{sig_path}: cannot write: {exc.strerror}") from None
     return sig_path
 

@@ -219,16 +219,35 @@ def _stage(files: dict[Path, bytes]) -> dict[Path, Path]:
     return staged
 
 
-def _write_temporary(directory: Path, data: bytes) -> Path:
+def _write_temporary(directory: Path, data: bytes, durable: bool = False) -> Path:
     tmp = directory / f".fleet-intent-{secrets.token_hex(8)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
+
+
+def replace_file(path: str | os.PathLike, text: str, *, durable: bool = False) -> None:
+    """Write `text` (UTF-8) to `path` through a temporary file beside it and `os.replace`:
+    readers see the old file or the new one, never a partial one. `durable` also syncs it
+    to disk first. Raises OSError naming `path`, the temporary file removed."""
+    target = Path(path)
+    try:
+        tmp = _write_temporary(target.parent, text.encode("utf-8"), durable)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(target)) from exc
+    try:
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(target)) from exc
 
 
 def _output_error(exc: OSError) -> OutputError:

@@ -46,6 +46,24 @@ def test_check_output_file_written_stdout_empty(capsys, tmp_path):
     assert code == 0
 
 
+def test_check_output_file_that_cannot_be_written_is_one_line_exit_2(capsys, tmp_path):
+    (tmp_path / "file").write_text("x\n")
+    target = tmp_path / "file" / "report.json"
+    code, out, err = run(capsys, "check", str(EXAMPLE), "--snapshot", str(SNAPSHOTS / "compliant"), "--format", "json",
+                         "-o", str(target), "--now", "2026-11-26")
+    assert code == 2 and out == ""
+    assert err.strip() == f"error: -o {target}: cannot write (Not a directory)"
+
+
+def test_check_output_file_replaced_whole_with_nothing_left_beside_it(capsys, tmp_path):
+    target = tmp_path / "report.json"
+    target.write_text("an older report\n")
+    code, _, _ = run(capsys, "check", str(EXAMPLE), "--snapshot", str(SNAPSHOTS / "compliant"), "--format", "json",
+                     "-o", str(target), "--now", "2026-11-26")
+    assert code == 0 and json.loads(target.read_text())["findings"] == []
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
 def test_check_fail_on_threshold(capsys):
     args = ("check", str(EXAMPLE), "--snapshot", str(SNAPSHOTS / "namespace-privileged"), "--now", "2026-11-26")
     assert run(capsys, *args, "--fail-on", "critical")[0] == 0

@@ -26,18 +26,13 @@ def _import(module: str, name: str, flag: str):
         raise UsageError(f"{flag} is not available in this build ({module} is missing)") from None
 
 
-def write_output(path: str, text: str) -> None:
-    """Write `text` to `path` atomically (a partial report is never left behind)."""
-    tmp = f"{path}.tmp-{os.getpid()}"
+def write_report(path: str, text: str) -> None:
+    """Write the report to `path` atomically (a partial report is never left behind)."""
+    from ..writer import replace_file
+
     try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+        replace_file(path, text)
     except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         raise UsageError(f"-o {path}: cannot write ({exc.strerror or exc})") from None
 
 
@@ -115,7 +110,7 @@ def command(ctx: click.Context, intent_path, snapshot_dir, live, terraform, clus
         options = {"base_dir": os.getcwd()}
     text = format_report(fmt, report, **options)
     if output:
-        write_output(output, text)
+        write_report(output, text)
     else:
         click.echo(text, nl=not text.endswith("\n"))
     if terraform and errors:

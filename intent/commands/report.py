@@ -39,11 +39,12 @@ def merge(paths: tuple[str, ...], format_name: str, output: str | None, fail_on:
     merged = merge_reports(reports, list(paths))
     text = format_report(format_name, merged)
     if output:
+        from ..writer import replace_file
+
         try:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            replace_file(output, text)
         except OSError as exc:
-            raise UsageError(f"-o {output}: cannot write: {exc.strerror or exc}") from None
+            raise UsageError(f"-o {output}: cannot write ({exc.strerror or exc})") from None
     else:
         click.echo(text, nl=not text.endswith("\n"))
     if fail_on and merged.worst_at_least(Severity(fail_on)):
