@@ -288,6 +288,17 @@ def test_collect_one_arm_connection_per_worker_across_clients_and_clusters(loade
     assert fake_fleet.arm.connections == 1
 
 
+def test_collect_google_clients_kept_across_the_clusters_a_worker_reads(loaded_example, fake_fleet):
+    # The one GKE cluster read twice by one worker: the second read opens no new connection
+    # (one each for the container API, Resource Manager and IAM, all served by one fake).
+    plan = plan_fleet(loaded_example.intent, NOW, ["prod-euw1"]).clusters[0]
+    results = list(LiveSource(concurrency=1, timeout=15.0).collect([plan, plan]))
+
+    assert [type(result) for _, result in results] == [dict, dict]
+    assert len(fake_fleet.google.requests) > 6
+    assert fake_fleet.google.connections == 3
+
+
 def test_collect_starts_the_reads_with_most_calls_first(loaded_example):
     from intent.collect import expected_calls, longest_first
     from intent.fanout import balanced_shares

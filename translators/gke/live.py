@@ -4,7 +4,8 @@ Endpoints: `FLEET_INTENT_GKE_ENDPOINT` (container API), `FLEET_INTENT_IAM_ENDPOI
 service-account policies) and `FLEET_INTENT_CRM_ENDPOINT` (Resource Manager project policy;
 when unset, the IAM override is used, so one private or test endpoint can serve both).
 Clients speak REST (`transport="rest"`), whose JSON is what gcloud prints; the one IAM call
-goes through google-auth's AuthorizedSession (see `service_account_policy`).
+goes through google-auth's AuthorizedSession (see `service_account_policy`). Each worker
+thread keeps its clients across the clusters it reads (`GoogleClients`).
 Credentials: `GOOGLE_OAUTH_ACCESS_TOKEN` (an access token, as the Terraform google provider
 accepts) when set, else Application Default Credentials.
 """
@@ -12,10 +13,12 @@ accepts) when set, else Application Default Credentials.
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 DEFAULT_IAM = "https://iam.googleapis.com"
+_local = threading.local()
 
 
 def endpoints() -> dict[str, str | None]:
@@ -63,6 +66,42 @@ def _options(endpoint: str | None) -> dict[str, str] | None:
     return {"api_endpoint": endpoint} if endpoint else None
 
 
+class GoogleClients:
+    """The container and Resource Manager clients and the IAM session of one worker thread,
+    for one run's credentials and endpoints. Kept across the clusters the thread reads, so
+    each API costs a worker one connection rather than one per cluster. Every call passes its
+    own timeout (what is left of that cluster's deadline), so nothing here is per cluster."""
+
+    def __init__(self, credentials, where: dict[str, str | None]) -> None:
+        from google.auth.transport.requests import AuthorizedSession
+        from google.cloud import container_v1, resourcemanager_v3
+
+        self.credentials = credentials
+        self.where = where
+        self.container = container_v1.ClusterManagerClient(
+            credentials=credentials, transport="rest", client_options=_options(where["container"])
+        )
+        self.projects = resourcemanager_v3.ProjectsClient(
+            credentials=credentials, transport="rest", client_options=_options(where["crm"])
+        )
+        self.iam = AuthorizedSession(credentials)
+
+    def close(self) -> None:
+        for client in (self.container, self.projects):
+            client.transport.close()
+        self.iam.close()
+
+
+def thread_clients(credentials, where: dict[str, str | None]) -> GoogleClients:
+    """This worker thread's clients, made anew when the credentials or endpoints change."""
+    clients = getattr(_local, "clients", None)
+    if clients is None or clients.credentials is not credentials or clients.where != where:
+        if clients is not None:
+            clients.close()
+        clients = _local.clients = GoogleClients(credentials, where)
+    return clients
+
+
 def expected_calls(plan) -> int:
     """About how many Google calls `read_cloud` makes for `plan` (to start the longest reads first)."""
     return 2 + len({wi.identity for wi in plan.workload_identities})
@@ -70,8 +109,7 @@ def expected_calls(plan) -> int:
 
 def read_cloud(plan, budget, credentials) -> dict[str, Any]:
     """`gcp/cluster.json`, `gcp/project-iam.json` and one `gcp/service-account-iam/<gsa>.json` per GSA."""
-    from google.auth.transport.requests import AuthorizedSession
-    from google.cloud import container_v1, resourcemanager_v3
+    from google.cloud import container_v1
     from google.iam.v1 import iam_policy_pb2, options_pb2
     from google.protobuf.json_format import MessageToDict
 
@@ -88,41 +126,28 @@ def read_cloud(plan, budget, credentials) -> dict[str, Any]:
         resource=f"projects/{plan.cluster.project}", options=options_pb2.GetPolicyOptions(requested_policy_version=3)
     )
 
-    container = container_v1.ClusterManagerClient(
-        credentials=creds, transport="rest", client_options=_options(where["container"])
+    clients = thread_clients(creds, where)
+    # retry=None: the collector's budget owns retries (intent/collect.py).
+    cluster = budget.call(
+        "gke get_cluster",
+        lambda: clients.container.get_cluster(name=cluster_name, retry=None, timeout=budget.timeout()),
     )
-    projects = resourcemanager_v3.ProjectsClient(
-        credentials=creds, transport="rest", client_options=_options(where["crm"])
+    documents: dict[str, Any] = {"gcp/cluster.json": MessageToDict(container_v1.Cluster.pb(cluster))}
+    project_policy = budget.call(
+        "crm get_iam_policy",
+        lambda: clients.projects.get_iam_policy(request=project_request, retry=None, timeout=budget.timeout()),
     )
-    try:
-        # retry=None: the collector's budget owns retries (intent/collect.py).
-        cluster = budget.call(
-            "gke get_cluster",
-            lambda: container.get_cluster(name=cluster_name, retry=None, timeout=budget.timeout()),
+    documents["gcp/project-iam.json"] = MessageToDict(project_policy)
+    for email in sorted({wi.identity for wi in plan.workload_identities}):
+        policy = budget.call(
+            f"iam get_iam_policy {email}",
+            lambda email=email: service_account_policy(clients.iam, where["iam"], email, budget),
         )
-        documents: dict[str, Any] = {"gcp/cluster.json": MessageToDict(container_v1.Cluster.pb(cluster))}
-        project_policy = budget.call(
-            "crm get_iam_policy",
-            lambda: projects.get_iam_policy(request=project_request, retry=None, timeout=budget.timeout()),
-        )
-        documents["gcp/project-iam.json"] = MessageToDict(project_policy)
-        session = AuthorizedSession(creds)
-        try:
-            for email in sorted({wi.identity for wi in plan.workload_identities}):
-                policy = budget.call(
-                    f"iam get_iam_policy {email}",
-                    lambda email=email: service_account_policy(session, where["iam"], email, budget),
-                )
-                # A service account that does not exist has no policy: its file is absent, and the
-                # intended binding shows up as missing (FI-WI-001) rather than as unreadable.
-                if policy is not None:
-                    documents[f"gcp/service-account-iam/{email}.json"] = policy
-        finally:
-            session.close()
-        return documents
-    finally:
-        for client in (container, projects):
-            client.transport.close()
+        # A service account that does not exist has no policy: its file is absent, and the
+        # intended binding shows up as missing (FI-WI-001) rather than as unreadable.
+        if policy is not None:
+            documents[f"gcp/service-account-iam/{email}.json"] = policy
+    return documents
 
 
 def service_account_policy(session, endpoint: str | None, email: str, budget) -> dict[str, Any] | None:
