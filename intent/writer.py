@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -184,7 +185,7 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _stage(files: dict[Path, bytes]) -> dict[Path, Path]:
+def _stage(files: Iterable[tuple[Path, bytes]]) -> dict[Path, Path]:
     """Write each target's new bytes next to it under a fresh temporary name.
 
     Nothing in the output directory changes yet: on any failure (a read-only or full disk, a
@@ -194,7 +195,7 @@ def _stage(files: dict[Path, bytes]) -> dict[Path, Path]:
     staged: dict[Path, Path] = {}
     made: list[Path] = []
     try:
-        for target, data in files.items():
+        for target, data in files:
             missing = []
             directory = target.parent
             while not directory.exists():  # up to the first that exists, as `mkdir -p`
@@ -277,17 +278,17 @@ def _write_output(out: Path, files: dict[str, str], intent_sha256: str, clusters
     changes = _changes(out, files, intent_sha256, clusters, previous)
     resolve = _Targets(out)
     targets = {path: resolve(path) for path in list(changes.desired) + list(changes.remove)}
-    pending: dict[str, bytes] = {}
+    pending: list[str] = []
     unchanged: list[str] = []
     for path, text in changes.desired.items():
-        data = text.encode("utf-8")
-        if _read(targets[path]) == data:
+        if _read(targets[path]) == text.encode("utf-8"):
             unchanged.append(path)
         elif targets[path].is_dir():
             raise OutputError(f"{targets[path]}: is a directory where a generated file belongs")
         else:
-            pending[path] = data
-    staged = _stage({targets[path]: data for path, data in pending.items()})
+            pending.append(path)
+    # Encoded one file at a time: a fleet's output is 100 MB and more.
+    staged = _stage((targets[path], changes.desired[path].encode("utf-8")) for path in pending)
     try:
         for path in pending:
             if path != MANIFEST:
