@@ -2,9 +2,9 @@
 
 The endpoint is the SDK's own: botocore honours `AWS_ENDPOINT_URL_EKS` (and `AWS_ENDPOINT_URL`)
 https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html. Credentials come from
-the default chain of one session per run (`AwsSession`). A session is not thread-safe but the clients it
-makes are (https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html), so
-clients are made under a lock and then used by one worker each. One session also means the
+the default chain of one session per run (`AwsSession`). A session is not thread-safe but the
+clients it makes are (https://boto3.amazonaws.com/v1/documentation/api/latest/guide/clients.html),
+so clients are made under a lock and then used by one worker each. One session also means the
 service model and endpoint rules are read from disk once, not once per worker thread.
 """
 
