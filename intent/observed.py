@@ -164,6 +164,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# The aws-auth groups of a node role (https://docs.aws.amazon.com/eks/latest/userguide/auth-configmap.html).
+AWS_AUTH_NODE_GROUPS = frozenset({"system:bootstrappers", "system:nodes"})
+
+
+def aws_auth_node_mapping(groups) -> bool:
+    """Whether an aws-auth mapping is a node role's: node groups and nothing else. Such a
+    mapping is provider-managed and never drift; any other group on it is a grant."""
+    return bool(groups) and all(group in AWS_AUTH_NODE_GROUPS for group in groups)
+
+
 def principal_key(principal: str) -> str:
     """A principal's comparison key: case-insensitive, IAM paths stripped.
 

@@ -378,3 +378,44 @@ def test_scan_never_raises_on_odd_templates(tmp_path_factory, fragments):
     findings, errors = scan_terraform([str(directory)], plan_fleet(loaded.intent, NOW), loaded.intent)
     assert all(f.rule.startswith("FI-TF-") for f in findings)
     assert all(": cannot parse: " in e or "fleet-intent/cluster" in e for e in errors)
+
+
+def test_scan_of_generated_output_with_every_team_on_every_cluster_finds_nothing(tmp_path):
+    # fleet-intent's own output must pass its own template check, IAM paths included: aws-auth
+    # `rolearn` carries no path (ci/checkout-deployer is written as role/checkout-deployer).
+    from generate_support import example_data, parse, render
+
+    data = example_data()
+    for cluster in data["clusters"]:
+        cluster["teams"] = ["*"]
+    loaded = parse(data)
+    for path, text in render(loaded).items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    fleet = plan_fleet(loaded.intent, NOW)
+    specs = [f"{plan.name}={tmp_path / 'clusters' / plan.name}" for plan in fleet.clusters]
+
+    findings, errors = scan_terraform(specs, fleet, loaded.intent)
+
+    assert errors == [] and [(f.rule, f.cluster, f.object) for f in findings] == []
+
+
+def test_scan_node_role_mapping_that_also_grants_system_masters_is_flagged(scan, tmp_path):
+    write(
+        tmp_path,
+        "aws-auth.tf",
+        """
+        resource "kubernetes_config_map_v1_data" "aws_auth" {
+          metadata {
+            name      = "aws-auth"
+            namespace = "kube-system"
+          }
+          data = {
+            mapRoles = "- rolearn: arn:aws:iam::111122223333:role/legacy-usw2-nodes\\n  username: system:node:{{EC2PrivateDNSName}}\\n  groups:\\n  - system:bootstrappers\\n  - system:nodes\\n  - system:masters\\n"
+          }
+        }
+        """,
+    )
+    findings, errors = scan(f"legacy-usw2={tmp_path}")
+    assert errors == []
+    assert [(f.rule, f.severity.value) for f in findings if "legacy-usw2-nodes" in (f.object or "")] == [("FI-TF-002", "high")]

@@ -6,13 +6,13 @@ import re
 from typing import Any
 
 from ..findings import FI_TF_001, FI_TF_002
+from ..observed import AWS_AUTH_NODE_GROUPS, aws_auth_node_mapping
 from .hclvalues import Expr, decode, find_expr, nested_blocks
 from .objects import Extracted, Source, TfGrant, TfNamespace, Unevaluated
 from .parse import Block
 
 NAMESPACE_TYPES = ("kubernetes_namespace", "kubernetes_namespace_v1")
 CONFIG_MAP_TYPES = ("kubernetes_config_map", "kubernetes_config_map_v1", "kubernetes_config_map_v1_data")
-NODE_GROUPS = {"system:bootstrappers", "system:nodes"}
 _ENCODE_CALL = re.compile(r"^\s*(yamlencode|jsonencode)\((.*)\)\s*$", re.S)
 
 
@@ -135,8 +135,9 @@ def extract_aws_auth(block: Block, out: Extracted, team_namespaces: dict[str, tu
             raw_groups = [raw_groups] if isinstance(raw_groups, str) else raw_groups
             groups = [g for g in raw_groups if isinstance(g, str)] if isinstance(raw_groups, list) else []
             username = entry.get("username") if isinstance(entry.get("username"), str) else ""
-            if NODE_GROUPS & set(groups) or username.startswith("system:node:"):
+            if aws_auth_node_mapping(groups):
                 continue  # node role mapping: provider-managed, never drift (SPEC §7)
+            groups = [g for g in groups if g not in AWS_AUTH_NODE_GROUPS]
             item = Source(f"{block.address}.data.{key}", block.file, block.line_of(re.escape(arn)), arn)
             grants = groups_to_grants(groups, arn, "aws-auth", item, team_namespaces)
             if not grants:

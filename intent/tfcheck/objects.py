@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..observed import principal_key as observed_principal_key
+
 LEVEL_RANK = {"view": 0, "edit": 1, "admin": 2, "cluster-admin": 3}
 
 # EKS access policies (REFERENCE §2.3) and the intent level each one amounts to.
@@ -125,9 +127,12 @@ class Extracted:
 
 
 def principal_key(principal: str) -> str:
-    """A principal for comparison: the intent's `kind:` prefix for GUIDs dropped, lower-cased."""
+    """A principal for comparison: IAM ARNs as the live check compares them (paths stripped,
+    since aws-auth cannot carry one); otherwise the intent's `kind:` prefix dropped, lower-cased."""
     text = principal.strip()
-    if not text.startswith("arn:") and ":" in text:
+    if text.startswith("arn:"):
+        return observed_principal_key(text)
+    if ":" in text:
         kind, rest = text.split(":", 1)
         if kind in ("group", "user", "servicePrincipal"):
             text = rest

@@ -7,7 +7,15 @@ from typing import Any
 
 import yaml
 
-from intent.observed import ObservedGrant, ObservedState, ObservedWorkloadIdentity, plan_spelling, principal_key
+from intent.observed import (
+    AWS_AUTH_NODE_GROUPS,
+    ObservedGrant,
+    ObservedState,
+    ObservedWorkloadIdentity,
+    aws_auth_node_mapping,
+    plan_spelling,
+    principal_key,
+)
 from intent.plan import ClusterPlan
 from translators import kubernetes_state as k8s
 
@@ -24,7 +32,6 @@ POLICY_LEVELS = {
     "AmazonEKSAdminPolicy": "admin",
     "AmazonEKSClusterAdminPolicy": "cluster-admin",
 }
-NODE_GROUPS = frozenset({"system:bootstrappers", "system:nodes"})
 MASTERS = "system:masters"
 
 
@@ -135,10 +142,10 @@ def aws_auth_grants(documents, spelling, bindings, managed: bool) -> tuple[list[
     out: list[ObservedGrant] = []
     nodes: list[str] = []
     for key, arn, username, groups in aws_auth_entries(documents):
-        rest = [g for g in groups if g not in NODE_GROUPS]
-        if not rest and len(rest) < len(groups):
-            nodes.append(arn)  # a node mapping: provider-managed, never drift
+        if aws_auth_node_mapping(groups):
+            nodes.append(arn)
             continue
+        rest = [g for g in groups if g not in AWS_AUTH_NODE_GROUPS]
         principal = spelling.get(principal_key(arn), arn)
         obj = f"aws-auth/{key}/{arn}"
         found: list[ObservedGrant] = []

@@ -8,6 +8,7 @@ import re
 import yaml
 from jinja2 import Environment
 
+from intent.observed import AWS_AUTH_NODE_GROUPS
 from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterPlan, Grant
 from intent.render import Attrs
 
@@ -32,7 +33,6 @@ POLICIES = {
 }
 LEVEL_ORDER = ("view", "edit", "admin", "cluster-admin")
 NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
-NODE_GROUPS = ("system:bootstrappers", "system:nodes")
 _ARN = re.compile(r"arn:(?P<partition>[a-z-]+):iam::(?P<account>\d{12}):(?P<kind>role|user)/(?P<name>.+)")
 
 
@@ -119,7 +119,7 @@ def aws_auth_mappings(plan: ClusterPlan) -> tuple[list[dict], list[dict]]:
     roles: dict[str, dict] = {}
     for arn in plan.cluster.node_role_arns:
         rolearn = role_arn_without_path(arn)
-        roles.setdefault(rolearn, {"rolearn": rolearn, "username": NODE_USERNAME, "groups": set(NODE_GROUPS)})
+        roles.setdefault(rolearn, {"rolearn": rolearn, "username": NODE_USERNAME, "groups": set(AWS_AUTH_NODE_GROUPS)})
     principal_roles: dict[str, dict] = {}
     users: dict[str, dict] = {}
     for grant in plan.grants:
