@@ -19,7 +19,7 @@ from typing import Any
 
 from .diff import Emitter
 from .findings import FI_AUTH_001, FI_AUTH_002, FI_AUTH_003, FI_AUTH_004, FI_AUTH_005, Finding, Severity
-from .observed import ObservedGrant, ObservedState, level_rank, principal_key
+from .observed import ObservedGrant, ObservedState, level_rank, principal_key, role_arn_without_path
 from .plan import Grant
 
 GKE_VIEWER = "roles/container.clusterViewer"
@@ -186,9 +186,9 @@ def expected_object(plan, grant: Grant, ns: str | None) -> str:
     cluster = plan.cluster
     if plan.provider == "eks":
         if cluster.authentication_mode == "CONFIG_MAP":
+            # Named as generate writes it: a role without its IAM path, a user with it.
             kind = "mapRoles" if grant.kind == "role" else "mapUsers"
-            head, sep, tail = grant.principal.partition(":role/" if grant.kind == "role" else ":user/")
-            return f"aws-auth/{kind}/{head}{sep}{tail.rsplit('/', 1)[-1]}"  # aws-auth ARNs carry no path
+            return f"aws-auth/{kind}/{role_arn_without_path(grant.principal)}"
         return f"AccessEntry/{grant.principal}"
     if plan.provider == "aks" and cluster.authorization == "azure-rbac":
         scope = cluster.resource_id + (f"/namespaces/{ns}" if ns else "")

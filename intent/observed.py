@@ -174,6 +174,14 @@ def aws_auth_node_mapping(groups) -> bool:
     return bool(groups) and all(group in AWS_AUTH_NODE_GROUPS for group in groups)
 
 
+def role_arn_without_path(arn: str) -> str:
+    """An IAM role ARN as aws-auth matches it: aws-iam-authenticator compares against the
+    assumed-role ARN, which carries no IAM path, so `role/ci/x` is written `role/x`. User ARNs
+    (and anything else) are returned unchanged: a user ARN keeps its path in aws-auth."""
+    head, sep, tail = arn.partition(":role/")
+    return head + sep + tail.rsplit("/", 1)[-1] if sep and arn.startswith("arn:") else arn
+
+
 def principal_key(principal: str) -> str:
     """A principal's comparison key: case-insensitive, IAM paths stripped.
 

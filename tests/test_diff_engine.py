@@ -295,3 +295,24 @@ def test_eks_wildcard_access_scope_matches_whole_names_only():
     assert not covers(("dev-*",), "prod-dev-a") and not covers(("dev-*",), None)
     assert not covers(("dev.*",), "devxa")  # only `*` is special
     assert covers(("payments",), "payments") and not covers(("payments",), "payments-batch")
+
+
+def test_missing_aws_auth_mapping_is_named_as_generate_writes_it(fleet):
+    # A role loses its IAM path in aws-auth; a user keeps it.
+    import dataclasses
+
+    from intent.diff_access import expected_object
+    from translators.eks.render import aws_auth_mappings
+
+    plan = fleet.cluster("legacy-usw2")
+    grants = (
+        dataclasses.replace(plan.grants[0], principal="arn:aws:iam::111122223333:role/ci/deployer"),
+        dataclasses.replace(plan.grants[0], principal="arn:aws:iam::111122223333:user/ops/alice"),
+    )
+    plan = dataclasses.replace(plan, grants=grants)
+    roles, users = aws_auth_mappings(plan)
+    written = {f"aws-auth/mapRoles/{r['rolearn']}" for r in roles} | {f"aws-auth/mapUsers/{u['userarn']}" for u in users}
+    named = {expected_object(plan, grant, None) for grant in grants}
+    assert named == {"aws-auth/mapRoles/arn:aws:iam::111122223333:role/deployer",
+                     "aws-auth/mapUsers/arn:aws:iam::111122223333:user/ops/alice"}
+    assert named <= written

@@ -8,7 +8,7 @@ import re
 import yaml
 from jinja2 import Environment
 
-from intent.observed import AWS_AUTH_NODE_GROUPS
+from intent.observed import AWS_AUTH_NODE_GROUPS, role_arn_without_path
 from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterPlan, Grant
 from intent.render import Attrs
 
@@ -102,16 +102,6 @@ def aws_auth_group(grant: Grant) -> str:
     if grant.scope == "cluster":
         return f"fleet-intent:{cluster_binding_name(grant.level)}"
     return f"fleet-intent:{grant.team}:{grant.level}"
-
-
-def role_arn_without_path(arn: str) -> str:
-    """The role ARN as aws-auth matches it: aws-iam-authenticator compares against the
-    assumed-role ARN, which carries no IAM path, so `role/ci/x` must be written `role/x`."""
-    match = _ARN.fullmatch(arn)
-    if not match or match["kind"] != "role":
-        return arn
-    name = match["name"].rsplit("/", 1)[-1]
-    return f"arn:{match['partition']}:iam::{match['account']}:role/{name}"
 
 
 def aws_auth_mappings(plan: ClusterPlan) -> tuple[list[dict], list[dict]]:
