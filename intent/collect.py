@@ -195,8 +195,13 @@ def _kube_message(body: Any) -> str:
         return body
 
 
+def live_module(provider: str):
+    """A provider's live reader module (the `translators.base.LiveReader` interface)."""
+    return importlib.import_module(f"translators.{provider}.live")
+
+
 class CloudCredentials:
-    """Credentials shared by every cluster of a run, made on first use (thread-safe).
+    """Credentials shared by every cluster of a run (thread-safe).
 
     Pass `google=` (a google.auth credentials object) or `azure=` (an azure-core
     TokenCredential) to inject them; otherwise each provider's `default_credentials()` runs the
@@ -211,13 +216,27 @@ class CloudCredentials:
             self._made["aks"] = azure
         self._lock = threading.Lock()
 
+    def make(self, providers: set[str]) -> None:
+        """Make the credentials of `providers` now, before any cluster's deadline starts: a
+        default chain can take seconds (a metadata-server probe, an `az` subprocess)."""
+        for provider in sorted(providers):
+            try:
+                self.get(provider)
+            except Exception:  # kept, and raised to each cluster of that provider
+                pass
+
     def get(self, provider: str) -> Any:
-        """The credentials (for EKS: the boto3 session) of `provider`."""
+        """The credentials (for EKS: the boto3 session) of `provider`; raises what making them raised."""
         with self._lock:
             if provider not in self._made:
-                module = importlib.import_module(f"translators.{provider}.live")
-                self._made[provider] = module.default_credentials()
-            return self._made[provider]
+                try:
+                    self._made[provider] = live_module(provider).default_credentials()
+                except Exception as exc:  # bad AWS profile, broken config file: each cluster says so
+                    self._made[provider] = exc
+            made = self._made[provider]
+        if isinstance(made, Exception):
+            raise made
+        return made
 
 
 def read_cluster(plan: ClusterPlan, budget: Budget, credentials: CloudCredentials) -> Documents:
@@ -226,8 +245,7 @@ def read_cluster(plan: ClusterPlan, budget: Budget, credentials: CloudCredential
 
     documents: Documents = {}
     documents.update(read_kubernetes(plan, budget))
-    module = importlib.import_module(f"translators.{plan.provider}.live")
-    documents.update(module.read_cloud(plan, budget, credentials))
+    documents.update(live_module(plan.provider).read_cloud(plan, budget, credentials))
     return documents
 
 
@@ -235,8 +253,7 @@ def expected_calls(plan: ClusterPlan) -> int:
     """About how many API calls reading `plan` takes: the Kubernetes lists and its cloud's calls."""
     from .kubelive import LISTS
 
-    module = importlib.import_module(f"translators.{plan.provider}.live")
-    return len(LISTS) + (plan.provider == "eks") + module.expected_calls(plan)  # + aws-auth
+    return len(LISTS) + live_module(plan.provider).expected_calls(plan)
 
 
 def longest_first(plans: list[ClusterPlan]) -> list[tuple[int, int]]:
@@ -249,14 +266,15 @@ def longest_first(plans: list[ClusterPlan]) -> list[tuple[int, int]]:
     return sorted(costs, key=lambda item: -item[1])  # stable: ties keep the fleet's order
 
 
-def import_sdks(providers: set[str]) -> None:
-    """Import the clients the clusters need before any deadline starts (and off the pool:
-    several threads importing one package at once only wait on each other)."""
+def prepare(providers: set[str], credentials: CloudCredentials) -> None:
+    """Import the clients and make the credentials the clusters need, before any deadline
+    starts (and off the pool: several threads importing one package only wait on each other)."""
     from . import kubelive
 
     kubelive.import_sdk()
     for provider in sorted(providers):
-        importlib.import_module(f"translators.{provider}.live").import_sdk()
+        live_module(provider).import_sdk()
+    credentials.make(providers)
 
 
 class LiveSource:
@@ -310,8 +328,9 @@ class LiveSource:
 
             results = collect_in_processes(plans, processes, self.concurrency, self.timeout)
         else:
-            import_sdks({plan.provider for plan in plans})
-            results = _run_pool(plans, self.concurrency, self.timeout, self.credentials or CloudCredentials())
+            credentials = self.credentials or CloudCredentials()
+            prepare({plan.provider for plan in plans}, credentials)
+            results = _run_pool(plans, self.concurrency, self.timeout, credentials)
         with progress_bar(self.progress, len(plans), "collecting") as advance:
             for plan, result in results:
                 advance(plan.name)

@@ -83,11 +83,12 @@ def balanced_shares(plans: list[ClusterPlan], processes: int) -> list[list[int]]
 
 def _worker(plans: list[ClusterPlan], indexes: list[int], width: int, timeout: float, results) -> None:
     """Read `plans` with a thread pool and put (index, documents, cause) for each on `results`."""
-    from .collect import CloudCredentials, _run_pool, import_sdks
+    from .collect import CloudCredentials, _run_pool, prepare
 
     by_name = {plan.name: index for plan, index in zip(plans, indexes)}
-    import_sdks({plan.provider for plan in plans})
-    for plan, result in _run_pool(plans, width, timeout, CloudCredentials()):
+    credentials = CloudCredentials()
+    prepare({plan.provider for plan in plans}, credentials)
+    for plan, result in _run_pool(plans, width, timeout, credentials):
         if isinstance(result, CollectError):
             results.put((by_name[plan.name], None, str(result)))
         else:

@@ -288,6 +288,46 @@ def test_collect_one_arm_connection_per_worker_across_clients_and_clusters(loade
     assert fake_fleet.arm.connections == 1
 
 
+def test_collect_azure_token_fetched_once_for_every_client_and_cluster(loaded_example, fake_fleet, monkeypatch):
+    # Three azure-mgmt clients per cluster each cache tokens of their own; a credential such as
+    # AzureCliCredential runs `az` for every token asked of it. The run asks once.
+    import translators.aks.live as aks_live
+
+    fetched = []
+
+    class CountingToken(aks_live.StaticTokenCredential):
+        def get_token(self, *scopes, **kwargs):
+            fetched.append(scopes)
+            return super().get_token(*scopes, **kwargs)
+
+    monkeypatch.setattr(aks_live, "StaticTokenCredential", CountingToken)
+
+    results = collect(loaded_example, ["prod-weu", "dev-weu"], concurrency=2)
+
+    assert failures(results) == {}
+    assert len(fetched) == 1
+
+
+def test_shared_azure_token_is_fetched_again_near_expiry():
+    from azure.core.credentials import AccessToken
+
+    from translators.aks.live import SharedTokenCredential
+
+    expiries = iter([0, 10**10])  # already expired, then valid for long
+
+    class Inner:
+        calls = 0
+
+        def get_token(self, *scopes, **kwargs):
+            Inner.calls += 1
+            return AccessToken(f"t{Inner.calls}", next(expiries))
+
+    shared = SharedTokenCredential(Inner())
+    assert shared.get_token("s").token == "t1"
+    assert shared.get_token("s").token == "t2" and shared.get_token("s").token == "t2"
+    assert Inner.calls == 2
+
+
 def test_collect_google_clients_kept_across_the_clusters_a_worker_reads(loaded_example, fake_fleet):
     # The one GKE cluster read twice by one worker: the second read opens no new connection
     # (one each for the container API, Resource Manager and IAM, all served by one fake).

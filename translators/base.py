@@ -53,7 +53,8 @@ class LiveReader(Protocol):
         ...
 
     def expected_calls(self, plan: ClusterPlan) -> int:
-        """About how many calls `read_cloud` makes for `plan`: longer reads start first."""
+        """About how many calls reading `plan` takes beyond the Kubernetes lists (its cloud's
+        calls, and any extra Kubernetes reads such as aws-auth): longer reads start first."""
         ...
 
     def read_cloud(self, plan: ClusterPlan, budget: Any, credentials: Any) -> dict[str, Any]:

@@ -50,14 +50,42 @@ def import_sdk() -> None:
     import azure.mgmt.msi  # noqa: F401
 
 
+class SharedTokenCredential:
+    """A TokenCredential that asks `inner` once per scope and lends the token to every client
+    of the run until five minutes before it expires.
+
+    azure-core caches a token per client (in each client's authentication policy) and a read
+    makes new clients per cluster; `AzureCliCredential`, which `az login` setups resolve to,
+    runs `az account get-access-token` for every token it is asked for.
+    """
+
+    REFRESH_MARGIN = 300  # seconds
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._tokens: dict[tuple, Any] = {}
+        self._lock = threading.Lock()
+
+    def get_token(self, *scopes: str, **kwargs: Any):
+        if kwargs.get("claims"):  # a challenge asks for a fresh token
+            return self._inner.get_token(*scopes, **kwargs)
+        key = (scopes, tuple(sorted((k, repr(v)) for k, v in kwargs.items())))
+        with self._lock:  # one fetch at a time: the others want the same token
+            token = self._tokens.get(key)
+            if token is None or token.expires_on - self.REFRESH_MARGIN <= time.time():
+                token = self._tokens[key] = self._inner.get_token(*scopes, **kwargs)
+            return token
+
+
 def default_credentials():
-    """A static token from FLEET_INTENT_ARM_ACCESS_TOKEN, else DefaultAzureCredential."""
+    """A static token from FLEET_INTENT_ARM_ACCESS_TOKEN, else DefaultAzureCredential, its
+    tokens shared by every client of the run."""
     token = os.environ.get("FLEET_INTENT_ARM_ACCESS_TOKEN")
     if token:
-        return StaticTokenCredential(token)
+        return SharedTokenCredential(StaticTokenCredential(token))
     from azure.identity import DefaultAzureCredential
 
-    return DefaultAzureCredential()
+    return SharedTokenCredential(DefaultAzureCredential())
 
 
 def client_kwargs() -> dict[str, Any]:

@@ -56,11 +56,12 @@ class AwsSession:
 
 
 def expected_calls(plan) -> int:
-    """About how many EKS calls `read_cloud` makes for `plan` (to start the longest reads first)."""
+    """About how many calls reading `plan` adds to the Kubernetes lists (to start the longest
+    reads first): the aws-auth ConfigMap and the EKS calls."""
     entries = 0
     if plan.cluster.authentication_mode != "CONFIG_MAP":
         entries = 1 + 2 * len({grant.principal for grant in plan.grants})  # list, then 2 per entry
-    return 2 + entries + len(plan.workload_identities)
+    return 1 + 2 + entries + len(plan.workload_identities)
 
 
 def read_cloud(plan, budget, credentials) -> dict[str, Any]:
