@@ -120,6 +120,16 @@ def plan(info: RunInfo, intent_path: str, clusters: tuple[str, ...], now_text: s
     click.echo(json.dumps({"clusters": [c.to_dict() for c in fleet.clusters]}, indent=2))
 
 
+def write_report(path: str, text: str) -> None:
+    """Write a report to `-o path` atomically (a partial report is never left behind)."""
+    from .writer import replace_file
+
+    try:
+        replace_file(path, text)
+    except OSError as exc:
+        raise UsageError(f"-o {path}: cannot write ({exc.strerror or exc})") from None
+
+
 def select_clusters(intent, names: tuple[str, ...]) -> list[str] | None:
     """Validate `--cluster` names against the intent; None means all."""
     if not names:

@@ -81,10 +81,6 @@ class _Access:
         found = [o for o in self.counted.get(key, ()) if o.scope == "cluster" or covers(o.namespaces, ns)]
         return max(found, key=lambda o: level_rank(o.level), default=None)
 
-    def observed_level(self, key: str, ns: str | None) -> int:
-        best = self.observed_best(key, ns)
-        return level_rank(best.level) if best else 0
-
     def describe_declared(self, key: str) -> str:
         grants = self.declared.get(key, ())
         return "; ".join(_describe(g.level, g.scope, g.namespaces) for g in grants) or "none"

@@ -22,12 +22,10 @@ from typing import Any
 from . import __version__
 from .errors import UsageError
 from .findings import Severity
-from .writer import replace_file
+from .writer import MANIFEST, SIGNATURE, replace_file
 
 AUDIT_LOG_ENV = "FLEET_INTENT_AUDIT_LOG"
 ACTOR_ENV = "FLEET_INTENT_ACTOR"
-MANIFEST = "MANIFEST.json"
-SIGNATURE = "MANIFEST.json.sig"
 
 # CI systems' "who started this run" variables, checked in this order after FLEET_INTENT_ACTOR.
 CI_ACTOR_VARIABLES = (

@@ -127,20 +127,6 @@ class ObservedState:
                 return sa
         return None
 
-    def merge(self, other: "ObservedState") -> "ObservedState":
-        """This state with `other`'s parts appended (both of the same cluster)."""
-        return ObservedState(
-            cluster=self.cluster,
-            provider=self.provider,
-            namespaces=self.namespaces + other.namespaces,
-            grants=self.grants + other.grants,
-            cloud_roles=self.cloud_roles + other.cloud_roles,
-            workload_identities=self.workload_identities + other.workload_identities,
-            service_accounts=self.service_accounts + other.service_accounts,
-            settings=self.settings + other.settings,
-            node_roles=self.node_roles + other.node_roles,
-        )
-
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dump."""
         return _plain(self)

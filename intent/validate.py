@@ -218,16 +218,6 @@ def _provider_prerequisites(intent: SecurityIntent) -> list[Found]:
                         "created on that user-assigned managed identity",
                     )
                 )
-    return _dedupe(out)
-
-
-def _dedupe(found: list[Found]) -> list[Found]:
-    seen = set()
-    out = []
-    for item in found:
-        if item not in seen:
-            seen.add(item)
-            out.append(item)
     return out
 
 

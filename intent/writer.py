@@ -28,8 +28,9 @@ MANIFEST = "MANIFEST.json"
 MANIFEST_VERSION = 1
 TOOL = "fleet-intent"
 SHARED_PREFIX = "modules/"
+SIGNATURE = MANIFEST + ".sig"  # written by `generate --sign-key` (intent/evidence.py)
 # What an output directory of ours may hold at its top level besides MANIFEST.json.
-_LAYOUT_TOP = {"clusters", "modules", ".gitkeep", MANIFEST, MANIFEST + ".sig"}
+_LAYOUT_TOP = {"clusters", "modules", ".gitkeep", MANIFEST, SIGNATURE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +145,7 @@ class _Targets:
             raise OutputError(f"{node}: resolves outside {self.out}; refusing to write")
 
 
-def _changes(out_dir: Path, files: dict[str, str], intent_sha256: str, clusters: list[str] | None, previous: dict | None) -> _Changes:
+def _changes(files: dict[str, str], intent_sha256: str, clusters: list[str] | None, previous: dict | None) -> _Changes:
     for path in files:
         _safe_relative(path)
         if path == MANIFEST:
@@ -275,7 +276,7 @@ def write_output(out_dir: str | Path, files: dict[str, str], intent_sha256: str,
 def _write_output(out: Path, files: dict[str, str], intent_sha256: str, clusters: list[str] | None) -> WriteOutcome:
     previous = read_manifest(out) if out.is_dir() else None
     _check_directory(out, previous)
-    changes = _changes(out, files, intent_sha256, clusters, previous)
+    changes = _changes(files, intent_sha256, clusters, previous)
     resolve = _Targets(out)
     targets = {path: resolve(path) for path in list(changes.desired) + list(changes.remove)}
     pending: list[str] = []
@@ -342,7 +343,7 @@ def check_output(out_dir: str | Path, files: dict[str, str], intent_sha256: str,
         previous = read_manifest(out) if out.is_dir() else None
     except OutputError:
         previous = None
-    changes = _changes(out, files, intent_sha256, clusters, previous)
+    changes = _changes(files, intent_sha256, clusters, previous)
     added: list[str] = []
     changed: list[str] = []
     chunks: list[str] = []

@@ -22,7 +22,7 @@ from .base import RenderedFile
 RBAC_API_GROUP = "rbac.authorization.k8s.io"
 KUBERNETES_PROVIDER = {"name": "kubernetes", "source": "hashicorp/kubernetes", "version": "~> 3.0"}
 _REPLACE = re.compile(r"[^A-Za-z0-9_-]")
-_AWS_ARN = re.compile(r"arn:(?P<partition>[a-z-]+):iam::(?P<account>\d{12}):(?P<kind>role|user)/(?P<name>.+)")
+AWS_ARN = re.compile(r"arn:(?P<partition>[a-z-]+):iam::(?P<account>\d{12}):(?P<kind>role|user)/(?P<name>.+)")
 
 # Cluster-scope levels and the ClusterRole each maps to.
 CLUSTER_ROLE = {"view": "view", "edit": "edit", "admin": "admin", "cluster-admin": "cluster-admin"}
@@ -49,7 +49,7 @@ def ident(*parts: str) -> str:
 @functools.lru_cache(maxsize=1 << 16)
 def principal_address(principal: str) -> str:
     """A stable resource name for a principal (role_<account>_<name>, group_<email slug>, ...)."""
-    match = _AWS_ARN.fullmatch(principal)
+    match = AWS_ARN.fullmatch(principal)
     if match:
         return ident(match["kind"], match["account"], slug(match["name"], principal))
     kind, _, subject = principal.partition(":")

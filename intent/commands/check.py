@@ -9,31 +9,20 @@ import sys
 
 import click
 
-from ..cli import RunInfo, audit_log_option, echo_warnings, intent_argument, load, now_option, select_clusters
+from ..cli import (
+    RunInfo,
+    audit_log_option,
+    echo_warnings,
+    intent_argument,
+    load,
+    now_option,
+    select_clusters,
+    write_report,
+)
 from ..errors import UsageError
 from ..findings import Severity
 from ..progress import wanted
 from ..reports import FORMATS, format_report
-
-
-def _import(module: str, name: str, flag: str):
-    """`module.name`, or a usage error when this build lacks the feature behind `flag`."""
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        raise UsageError(f"{flag} is not available in this build ({module} is missing)") from None
-
-
-def write_report(path: str, text: str) -> None:
-    """Write the report to `path` atomically (a partial report is never left behind)."""
-    from ..writer import replace_file
-
-    try:
-        replace_file(path, text)
-    except OSError as exc:
-        raise UsageError(f"-o {path}: cannot write ({exc.strerror or exc})") from None
 
 
 @click.command("check")
@@ -73,8 +62,8 @@ def command(ctx: click.Context, intent_path, snapshot_dir, live, terraform, clus
 
     names = select_clusters(loaded.intent, clusters) or [c.name for c in loaded.intent.clusters]
     if shard:
-        parse_shard = _import("intent.shard", "parse_shard", "--shard")
-        select_shard = _import("intent.shard", "select_shard", "--shard")
+        from ..shard import parse_shard, select_shard
+
         k, n = parse_shard(shard)
         names = list(select_shard(list(names), k, n))
     fleet = plan_fleet(loaded.intent, now, names)
@@ -82,7 +71,8 @@ def command(ctx: click.Context, intent_path, snapshot_dir, live, terraform, clus
 
     extra, errors = [], []
     if terraform:
-        scan_terraform = _import("intent.tfcheck", "scan_terraform", "--terraform")
+        from ..tfcheck import scan_terraform
+
         extra, errors = scan_terraform(list(terraform), fleet, loaded.intent)
         for error in errors:
             click.echo(f"error: {error}", err=True)
@@ -92,8 +82,9 @@ def command(ctx: click.Context, intent_path, snapshot_dir, live, terraform, clus
 
     if snapshot_dir or live:
         if live:
-            live_source = _import("intent.collect", "LiveSource", "--live")
-            source = live_source(concurrency=concurrency, timeout=timeout, progress=wanted())
+            from ..collect import LiveSource
+
+            source = LiveSource(concurrency=concurrency, timeout=timeout, progress=wanted())
         else:
             from ..snapshot import SnapshotDirSource
 

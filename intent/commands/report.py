@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..errors import UsageError
-
-FORMAT_NAMES = ("json", "table", "sarif", "junit", "html", "prometheus")
-LEVELS = ("critical", "high", "medium", "low", "info")
+from ..cli import write_report
+from ..findings import Severity
+from ..reports import FORMATS
 
 
 @click.group("report")
@@ -17,11 +16,11 @@ def command() -> None:
 
 @command.command("merge", short_help="Join JSON reports of one intent into one report.")
 @click.argument("paths", metavar="REPORT.json...", nargs=-1, required=True)
-@click.option("--format", "format_name", type=click.Choice(FORMAT_NAMES), default="json", show_default=True, help="Output format.")
+@click.option("--format", "format_name", type=click.Choice(list(FORMATS)), default="json", show_default=True, help="Output format.")
 @click.option("-o", "--output", metavar="FILE", help="Write the merged report to FILE instead of stdout.")
 @click.option(
     "--fail-on",
-    type=click.Choice(LEVELS),
+    type=click.Choice([s.value for s in Severity]),
     default=None,
     help="Exit 1 when a finding is at or above this severity (default: exit 0 whatever was found).",
 )
@@ -31,7 +30,6 @@ def merge(paths: tuple[str, ...], format_name: str, output: str | None, fail_on:
     Clusters and findings are unioned, duplicates dropped, findings sorted. With a single
     file this converts a JSON report into another format.
     """
-    from ..findings import Severity
     from ..merge import merge_reports, read_report
     from ..reports import format_report
 
@@ -39,12 +37,7 @@ def merge(paths: tuple[str, ...], format_name: str, output: str | None, fail_on:
     merged = merge_reports(reports, list(paths))
     text = format_report(format_name, merged)
     if output:
-        from ..writer import replace_file
-
-        try:
-            replace_file(output, text)
-        except OSError as exc:
-            raise UsageError(f"-o {output}: cannot write ({exc.strerror or exc})") from None
+        write_report(output, text)
     else:
         click.echo(text, nl=not text.endswith("\n"))
     if fail_on and merged.worst_at_least(Severity(fail_on)):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 
 import yaml
 from jinja2 import Environment
@@ -14,6 +13,7 @@ from intent.render import Attrs
 
 from ..base import RenderedFile
 from ..common import (
+    AWS_ARN,
     Subject,
     aws_partition,
     cluster_binding_name,
@@ -33,7 +33,6 @@ POLICIES = {
 }
 LEVEL_ORDER = ("view", "edit", "admin", "cluster-admin")
 NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
-_ARN = re.compile(r"arn:(?P<partition>[a-z-]+):iam::(?P<account>\d{12}):(?P<kind>role|user)/(?P<name>.+)")
 
 
 def render_eks(plan: ClusterPlan, env: Environment) -> list[RenderedFile]:
@@ -113,7 +112,7 @@ def aws_auth_mappings(plan: ClusterPlan) -> tuple[list[dict], list[dict]]:
     principal_roles: dict[str, dict] = {}
     users: dict[str, dict] = {}
     for grant in plan.grants:
-        match = _ARN.fullmatch(grant.principal)
+        match = AWS_ARN.fullmatch(grant.principal)
         if match is None:
             continue
         group = aws_auth_group(grant)
