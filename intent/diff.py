@@ -12,7 +12,6 @@ neither namespace nor team and go to `metadata.owner`; FI-EXC-001 goes to the ex
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from .findings import (
@@ -35,11 +34,16 @@ from .plan import PSA_PREFIX, ClusterPlan
 MISSING = "(missing)"
 
 
-@dataclass(frozen=True, slots=True)
 class Emitter:
     """Builds findings for one cluster with its rule metadata and owner routing."""
 
-    plan: ClusterPlan
+    __slots__ = ("plan", "_owners", "_teams")
+
+    def __init__(self, plan: ClusterPlan) -> None:
+        self.plan = plan
+        # ClusterPlan.owner_of and .namespace, as dicts: they are asked once per grant and finding.
+        self._owners = {None: plan.owner, **dict(plan.team_owners)}
+        self._teams = {ns.name: ns.team for ns in plan.namespaces}
 
     def __call__(
         self,
@@ -66,13 +70,12 @@ class Emitter:
             actual=actual,
             message=message,
             team=team,
-            owner=owner or self.plan.owner_of(team),
+            owner=owner or self._owners.get(team, self.plan.owner),
             remediation=meta.remediation,
         )
 
     def namespace_team(self, name: str) -> str | None:
-        ns = self.plan.namespace(name)
-        return ns.team if ns else None
+        return self._teams.get(name)
 
     def ignored(self, namespace: str) -> bool:
         return any(fnmatchcase(namespace, pattern) for pattern in self.plan.ignore_namespaces)

@@ -6,7 +6,7 @@ Only the diff engines create findings; reporters format them. The catalogue feed
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from enum import Enum
 from typing import Any
 
@@ -245,7 +245,8 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         """SPEC §8 JSON; `file`/`line` only when set."""
-        out = asdict(self)
+        # Every field is a plain value: a shallow dict (asdict deep-copies each finding).
+        out = {field.name: getattr(self, field.name) for field in fields(self)}
         out["severity"] = self.severity.value
         if self.file is None:
             out.pop("file")
@@ -254,11 +255,11 @@ class Finding:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Finding":
-        fields = dict(data)
-        fields["severity"] = Severity(fields["severity"])
-        fields.setdefault("file", None)
-        fields.setdefault("line", None)
-        return cls(**fields)
+        values = dict(data)
+        values["severity"] = Severity(values["severity"])
+        values.setdefault("file", None)
+        values.setdefault("line", None)
+        return cls(**values)
 
 
 def sort_findings(findings) -> list[Finding]:

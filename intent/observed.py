@@ -11,6 +11,7 @@ to JSON (`to_dict`) for debugging.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,6 +169,7 @@ def role_arn_without_path(arn: str) -> str:
     return head + sep + tail.rsplit("/", 1)[-1] if sep and arn.startswith("arn:") else arn
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure, and asked for every grant on both sides of a diff
 def principal_key(principal: str) -> str:
     """A principal's comparison key: case-insensitive, IAM paths stripped.
 

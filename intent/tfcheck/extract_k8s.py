@@ -7,6 +7,7 @@ from typing import Any
 
 from ..findings import FI_TF_001, FI_TF_002
 from ..observed import AWS_AUTH_NODE_GROUPS, aws_auth_node_mapping
+from ..yamlsafe import SAFE_LOADER
 from .hclvalues import Expr, decode, find_expr, nested_blocks
 from .objects import Extracted, Source, TfGrant, TfNamespace, Unevaluated
 from .parse import Block
@@ -81,7 +82,7 @@ def _map_entries(value: Any, key: str, source: Source, out: Extracted) -> list[d
         entries = literal
     elif isinstance(value, str):
         try:
-            entries = yaml.safe_load(value) if value.strip() else []
+            entries = yaml.load(value, Loader=SAFE_LOADER) if value.strip() else []
         except yaml.YAMLError:
             out.unevaluated.append(Unevaluated(f"{key} (not valid YAML)", f"aws-auth {key}", FI_TF_002, source, "eks"))
             out.incomplete.add("eks")

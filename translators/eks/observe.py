@@ -17,6 +17,7 @@ from intent.observed import (
     principal_key,
 )
 from intent.plan import ClusterPlan
+from intent.yamlsafe import SAFE_LOADER
 from translators import kubernetes_state as k8s
 
 CLUSTER = "aws/cluster.json"
@@ -124,7 +125,7 @@ def aws_auth_entries(documents) -> list[tuple[str, str, str | None, list[str]]]:
         if raw is None or not str(raw).strip():
             continue
         try:
-            entries = yaml.safe_load(str(raw))
+            entries = yaml.load(str(raw), Loader=SAFE_LOADER)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" (line {mark.line + 1})" if mark else ""
