@@ -52,6 +52,8 @@ def _norm(key: str) -> str:
 
 def field(obj: dict[str, Any], name: str) -> Any:
     """`obj[name]` whatever its spelling (camelCase, RBAC/Rbac, snake_case)."""
+    if name in obj:  # az's spelling, the common case: no scan over every key
+        return obj[name]
     wanted = _norm(name)
     for key, value in obj.items():
         if _norm(key) == wanted:
