@@ -80,7 +80,13 @@ def unquote(literal: str) -> str:
 
 
 def parse_tf(text: str) -> dict:
-    """python-hcl2's reading of one .tf file."""
+    """python-hcl2's reading of one .tf file (a fresh copy: callers may change it)."""
+    return copy.deepcopy(_parse_tf(text))
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_tf(text: str) -> dict:
+    # Property tests render the fleet again per example; most files come out the same.
     return hcl2.loads(text)
 
 

@@ -112,6 +112,7 @@ def test_generate_adversarial_annotations_round_trip_and_keep_addresses(value, k
     for cluster in data["clusters"]:
         cluster["kubeContext"] = context
     files = render(parse(data))
+    checked = set()  # what the round trips below reached: every one of them must run
     for path, text in files.items():
         if not path.endswith(".tf"):
             continue
@@ -121,12 +122,16 @@ def test_generate_adversarial_annotations_round_trip_and_keep_addresses(value, k
             if '"payments"' in namespaces:
                 annotations = namespaces['"payments"']["annotations"]
                 assert {unquote(k): unquote(v) for k, v in annotations.items()} == {key: value, "plain": value + "x"}
+                checked.add("payments")
             if '"data-ingest"' in namespaces:
                 annotations = namespaces['"data-ingest"']["annotations"]
                 assert {unquote(k): unquote(v) for k, v in annotations.items()} == {"acme.example/note": value}
+                checked.add("data-ingest")
         if path.startswith("clusters/") and path.endswith("/variables.tf"):
             variables = {k: v for item in parsed["variable"] for k, v in item.items()}
             assert unquote(variables['"kubeconfig_context"']["default"]) == context
+            checked.add(path.split("/")[1])
+    assert checked == {"payments", "data-ingest"} | {cluster["name"] for cluster in data["clusters"]}
     assert addresses(files) == baseline_addresses()
 
 

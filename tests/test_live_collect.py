@@ -208,7 +208,7 @@ def test_collect_missing_service_account_file_absent(loaded_example, fake_fleet)
     assert "gcp/service-account-iam/payments-api@acme-prod.iam.gserviceaccount.com.json" in results["prod-euw1"]
 
 
-def test_collect_progress_bar_on_stderr_runs(loaded_example, fake_fleet, capsys):
+def test_collect_with_progress_enabled_reads_and_keeps_stdout_clean(loaded_example, fake_fleet, capsys):
     results = collect(loaded_example, ["prod-use1"], progress=True)
 
     assert failures(results) == {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -78,13 +77,6 @@ def test_snapshot_unknown_cluster_exit_2(tmp_path, capsys):
     assert "no such cluster" in capsys.readouterr().err
 
 
-def _check_module_missing() -> str | None:
-    for module in ("intent.snapshot", "intent.checkrun", "intent.commands.check"):
-        if importlib.util.find_spec(module) is None:
-            return f"{module} does not exist yet"
-    return None
-
-
 def check_json(*args: str) -> dict:
     """`check --format json` run through its click command; the report without its timestamp."""
     from click.testing import CliRunner
@@ -105,7 +97,6 @@ def without_collect_causes(report: dict) -> dict:
     return {"clusters": report["clusters"], "findings": findings}
 
 
-@pytest.mark.skipif(_check_module_missing() is not None, reason=str(_check_module_missing()))
 def test_snapshot_live_then_check_snapshot_same_findings_as_check_live(fake_fleet, tmp_path):
     out = tmp_path / "snap"
     fake_fleet.google.fail(r"/serviceAccounts/checkout-web@[^/]+:getIamPolicy$", 403, method="POST")
@@ -120,7 +111,6 @@ def test_snapshot_live_then_check_snapshot_same_findings_as_check_live(fake_flee
     assert len(causes) == 1 and "iam get_iam_policy checkout-web@acme-prod.iam.gserviceaccount.com: HTTP 403" in causes[0]
 
 
-@pytest.mark.skipif(_check_module_missing() is not None, reason=str(_check_module_missing()))
 def test_check_live_same_findings_as_check_compliant_snapshot(fake_fleet):
     assert check_json("--live", "--timeout", "15") == check_json("--snapshot", str(COMPLIANT))
 
@@ -146,7 +136,6 @@ def drifted_fleet(tmp_path, monkeypatch, loaded_example):
     assert not fleet.unexpected(), "\n".join(fleet.unexpected())
 
 
-@pytest.mark.skipif(_check_module_missing() is not None, reason=str(_check_module_missing()))
 def test_snapshot_live_auth_mode_drift_same_findings_as_check_live(drifted_fleet, tmp_path):
     out = tmp_path / "snap"
     assert snapshot(out, "--cluster", "prod-use1") == 0

@@ -43,7 +43,9 @@ def test_select_shard_partitions_fleet_and_keeps_input_order():
 
 def test_select_shard_not_positional_depends_on_name_only():
     assert select_shard(NAMES, 2, 5) == [n for n in select_shard(list(reversed(NAMES)), 2, 5)][::-1]
-    assert {name: shard_of(name, 5) for name in NAMES[:50]} == {name: shard_of(name, 5) for name in reversed(NAMES[:50])}
+    # Pinned: a cluster's shard must not change between runs, processes or releases (every CI
+    # matrix job computes it on its own), so it is a function of the name alone, not of hash().
+    assert [shard_of(name, 5) for name in NAMES[:8]] == [3, 5, 5, 3, 3, 2, 2, 2]
 
 
 @settings(max_examples=60, deadline=None)
