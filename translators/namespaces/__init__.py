@@ -11,10 +11,10 @@ from intent.plan import PSA_PREFIX, ClusterPlan, NamespacePlan
 from intent.render import Attrs, HclRaw, hcl_expr, render_template
 
 from ..base import RenderedFile
-from ..common import cluster_root
+from ..common import KUBERNETES_PROVIDER, cluster_root
 
 MODULE_DIR = "modules/namespaces"
-MODULE_FILES = ("versions.tf", "variables.tf", "main.tf", "outputs.tf")
+MODULE_FILES = ("variables.tf", "main.tf", "outputs.tf")  # and versions.tf, from the common template
 
 
 def namespaces_input(plan: ClusterPlan) -> dict:
@@ -54,7 +54,9 @@ class NamespacesTranslator:
 
     def render_shared(self, env: Environment) -> list[RenderedFile]:
         """The files of the reusable module (the same for every intent)."""
-        return [
+        # The module's provider pin is the cluster roots' (KUBERNETES_PROVIDER), not a copy of it.
+        versions = render_template(env, "common/versions.tf.j2", None, required_providers=[KUBERNETES_PROVIDER])
+        return [RenderedFile(f"{MODULE_DIR}/versions.tf", versions)] + [
             RenderedFile(f"{MODULE_DIR}/{name}", render_template(env, f"namespaces/{name}.j2", None))
             for name in MODULE_FILES
         ]
