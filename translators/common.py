@@ -118,7 +118,7 @@ def kubernetes_bindings(
     role_bindings = [
         Binding(
             address=ident(ns, level),
-            name=f"fleet-intent:{team}:{level}",
+            name=binding_name(team, level, cluster_wide=False),
             namespace=ns,
             role=CLUSTER_ROLE[level],
             labels=((MANAGED_BY_LABEL, MANAGED_BY_VALUE), (TEAM_LABEL, team)),
@@ -129,7 +129,7 @@ def kubernetes_bindings(
     cluster_bindings = [
         Binding(
             address=ident(cluster_binding_name(level)),
-            name=f"fleet-intent:{cluster_binding_name(level)}",
+            name=binding_name(None, level, cluster_wide=True),
             namespace=None,
             role=CLUSTER_ROLE[level],
             labels=((MANAGED_BY_LABEL, MANAGED_BY_VALUE),),
@@ -138,6 +138,12 @@ def kubernetes_bindings(
         for level, subjects in cluster.items()
     ]
     return sorted(role_bindings, key=lambda b: b.address), sorted(cluster_bindings, key=lambda b: b.address)
+
+
+def binding_name(team: str | None, level: str, cluster_wide: bool) -> str:
+    """The name of fleet-intent's RBAC binding for a grant, which is also the Kubernetes group
+    aws-auth maps the grant's principal to on CONFIG_MAP clusters (SPEC §4)."""
+    return f"fleet-intent:{cluster_binding_name(level)}" if cluster_wide else f"fleet-intent:{team}:{level}"
 
 
 def cluster_binding_name(level: str) -> str:

@@ -16,7 +16,7 @@ from ..common import (
     AWS_ARN,
     Subject,
     aws_partition,
-    cluster_binding_name,
+    binding_name,
     cluster_root,
     principal_address,
     rbac_text,
@@ -98,9 +98,7 @@ def access_entries(plan: ClusterPlan) -> list[dict]:
 
 def aws_auth_group(grant: Grant) -> str:
     """The Kubernetes group aws-auth gives a grant's principal (never system:masters)."""
-    if grant.scope == "cluster":
-        return f"fleet-intent:{cluster_binding_name(grant.level)}"
-    return f"fleet-intent:{grant.team}:{grant.level}"
+    return binding_name(grant.team, grant.level, cluster_wide=grant.scope == "cluster")
 
 
 def aws_auth_mappings(plan: ClusterPlan) -> tuple[list[dict], list[dict]]:
