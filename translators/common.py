@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from jinja2 import Environment
 
-from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, TEAM_LABEL, ClusterPlan, Grant
+from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, TEAM_LABEL, ClusterPlan, Grant, WorkloadIdentityPlan
 from intent.render import render_cached, render_template
 
 from .base import RenderedFile
@@ -173,20 +173,23 @@ def service_account_labels(team: str) -> dict:
     return {MANAGED_BY_LABEL: MANAGED_BY_VALUE, TEAM_LABEL: team}
 
 
+def per_workload_identity(plan: ClusterPlan, fields: Callable[[WorkloadIdentityPlan], dict]) -> list[dict]:
+    """One template item per workload identity: its service account's `address`, then
+    `fields(wi)`, sorted by address (so a new identity moves no other resource)."""
+    items = ({"address": service_account_address(wi.namespace, wi.service_account), **fields(wi)} for wi in plan.workload_identities)
+    return sorted(items, key=lambda item: item["address"])
+
+
 def annotated_service_accounts(plan: ClusterPlan, annotation: str) -> list[dict]:
     """The plan's Kubernetes service accounts, each annotated `annotation: <its identity>`."""
-    return sorted(
-        (
-            {
-                "address": service_account_address(wi.namespace, wi.service_account),
-                "name": wi.service_account,
-                "namespace": wi.namespace,
-                "labels": service_account_labels(wi.team),
-                "annotations": {annotation: wi.identity},
-            }
-            for wi in plan.workload_identities
-        ),
-        key=lambda item: item["address"],
+    return per_workload_identity(
+        plan,
+        lambda wi: {
+            "name": wi.service_account,
+            "namespace": wi.namespace,
+            "labels": service_account_labels(wi.team),
+            "annotations": {annotation: wi.identity},
+        },
     )
 
 

@@ -10,14 +10,14 @@ from intent.plan import ClusterPlan, Grant
 
 from ..base import RenderedFile
 from ..common import (
-    annotated_service_accounts,
     Subject,
+    annotated_service_accounts,
     cluster_binding_name,
     ident,
+    per_workload_identity,
     principal_address,
     rbac_text,
     render_root_files,
-    service_account_address,
     short_hash,
     unique_principals,
 )
@@ -107,17 +107,13 @@ def credential_name(cluster: str, namespace: str, service_account: str) -> str:
 
 def federated_credentials(plan: ClusterPlan) -> list[dict]:
     """One federated identity credential per workload identity, trusting the cluster's issuer."""
-    return sorted(
-        (
-            {
-                "address": service_account_address(wi.namespace, wi.service_account),
-                "name": credential_name(plan.name, wi.namespace, wi.service_account),
-                "identity_id": wi.identity_resource,
-                "subject": f"system:serviceaccount:{wi.namespace}:{wi.service_account}",
-            }
-            for wi in plan.workload_identities
-        ),
-        key=lambda item: item["address"],
+    return per_workload_identity(
+        plan,
+        lambda wi: {
+            "name": credential_name(plan.name, wi.namespace, wi.service_account),
+            "identity_id": wi.identity_resource,
+            "subject": f"system:serviceaccount:{wi.namespace}:{wi.service_account}",
+        },
     )
 
 

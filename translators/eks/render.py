@@ -18,10 +18,10 @@ from ..common import (
     aws_partition,
     binding_name,
     cluster_root,
+    per_workload_identity,
     principal_address,
     rbac_text,
     render_root_files,
-    service_account_address,
 )
 
 AWS_PROVIDER = {"name": "aws", "source": "hashicorp/aws", "version": "~> 6.0"}
@@ -169,15 +169,6 @@ def _entry_yaml(items: tuple) -> str:
 
 def pod_identities(plan: ClusterPlan) -> list[dict]:
     """One EKS Pod Identity association per workload identity."""
-    return sorted(
-        (
-            {
-                "address": service_account_address(wi.namespace, wi.service_account),
-                "namespace": wi.namespace,
-                "service_account": wi.service_account,
-                "role_arn": wi.identity,
-            }
-            for wi in plan.workload_identities
-        ),
-        key=lambda item: item["address"],
+    return per_workload_identity(
+        plan, lambda wi: {"namespace": wi.namespace, "service_account": wi.service_account, "role_arn": wi.identity}
     )

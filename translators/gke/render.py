@@ -8,12 +8,12 @@ from intent.plan import ClusterPlan, Grant
 
 from ..base import RenderedFile
 from ..common import (
-    annotated_service_accounts,
     Subject,
+    annotated_service_accounts,
+    per_workload_identity,
     principal_address,
     rbac_text,
     render_root_files,
-    service_account_address,
     unique_principals,
 )
 
@@ -54,16 +54,12 @@ def gsa_project(email: str) -> str:
 def workload_identities(plan: ClusterPlan) -> list[dict]:
     """roles/iam.workloadIdentityUser on each Google service account for its KSA."""
     pool = f"{plan.cluster.project}.svc.id.goog"
-    return sorted(
-        (
-            {
-                "address": service_account_address(wi.namespace, wi.service_account),
-                "service_account_id": f"projects/{gsa_project(wi.identity)}/serviceAccounts/{wi.identity}",
-                "member": f"serviceAccount:{pool}[{wi.namespace}/{wi.service_account}]",
-            }
-            for wi in plan.workload_identities
-        ),
-        key=lambda item: item["address"],
+    return per_workload_identity(
+        plan,
+        lambda wi: {
+            "service_account_id": f"projects/{gsa_project(wi.identity)}/serviceAccounts/{wi.identity}",
+            "member": f"serviceAccount:{pool}[{wi.namespace}/{wi.service_account}]",
+        },
     )
 
 
