@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -35,6 +36,23 @@ class Translator(Protocol):
     def observe(self, plan: ClusterPlan, documents: Any) -> Any:
         """The cluster's observed state from its snapshot documents."""
         ...
+
+
+class ProviderTranslator:
+    """A cloud provider's translator, in a package beside its `render` module (which defines
+    `render_<name>`) and its `observe` module (which defines `observe_cluster`). Both are
+    imported on first use, so loading the plugins stays cheap."""
+
+    name: ClassVar[str]
+
+    def render(self, plan: ClusterPlan, env: Environment) -> list[RenderedFile]:
+        """The files of the provider's cluster root for `plan`."""
+        render = getattr(importlib.import_module(".render", type(self).__module__), f"render_{self.name}")
+        return render(plan, env)
+
+    def observe(self, plan: ClusterPlan, documents: Any) -> Any:
+        """The cluster's observed state from its snapshot documents."""
+        return importlib.import_module(".observe", type(self).__module__).observe_cluster(plan, documents)
 
 
 class LiveReader(Protocol):
