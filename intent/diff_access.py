@@ -21,17 +21,11 @@ from .diff import Emitter
 from .findings import FI_AUTH_001, FI_AUTH_002, FI_AUTH_003, FI_AUTH_004, FI_AUTH_005, Finding, Severity
 from .observed import ObservedGrant, ObservedState, level_rank, principal_key, role_arn_without_path
 from .plan import Grant
+from .provider_roles import AKS_CLUSTER_USER_ROLE, AKS_ROLE_NAMES
 
 GKE_VIEWER = "roles/container.clusterViewer"
 # Project roles that include full control of every cluster in the project (SPEC §8).
 GKE_ADMIN_ROLES = frozenset({"roles/owner", "roles/editor", "roles/container.admin", "roles/container.clusterAdmin"})
-AKS_USER_ROLE = "Azure Kubernetes Service Cluster User Role"
-AKS_ROLE_NAMES = {
-    "view": "Azure Kubernetes Service RBAC Reader",
-    "edit": "Azure Kubernetes Service RBAC Writer",
-    "admin": "Azure Kubernetes Service RBAC Admin",
-    "cluster-admin": "Azure Kubernetes Service RBAC Cluster Admin",
-}
 
 
 def covers(namespaces, ns: str | None) -> bool:
@@ -266,8 +260,8 @@ def _gke_roles(access: _Access, observed: ObservedState) -> list[Finding]:
 
 def _aks_roles(access: _Access, observed: ObservedState) -> list[Finding]:
     cid = access.plan.cluster.resource_id
-    return _cloud_role_findings(access, observed, AKS_USER_ROLE, frozenset(),
-                                lambda p: f"RoleAssignment/{cid}/{AKS_USER_ROLE}/{p}")
+    return _cloud_role_findings(access, observed, AKS_CLUSTER_USER_ROLE, frozenset(),
+                                lambda p: f"RoleAssignment/{cid}/{AKS_CLUSTER_USER_ROLE}/{p}")
 
 
 def _eks_nodes(emit: Emitter, observed: ObservedState) -> list[Finding]:

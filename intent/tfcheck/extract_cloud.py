@@ -6,13 +6,13 @@ import re
 from typing import Any
 
 from ..findings import FI_TF_002
+from ..provider_roles import EKS_POLICY_LEVELS
 from .extract_k8s import groups_to_grants
 from .hclvalues import Expr, expr_reference, nested_blocks
 from .objects import (
     AKS_NEUTRAL_ROLES,
     AKS_ROLE_GUIDS,
     AKS_ROLE_LEVELS,
-    EKS_POLICY_LEVELS,
     WORKLOAD_IDENTITY_USER,
     Extracted,
     Source,

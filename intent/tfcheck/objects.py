@@ -6,36 +6,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..observed import principal_key as observed_principal_key
+from ..provider_roles import (
+    AKS_CLUSTER_ADMIN_ROLE,
+    AKS_CLUSTER_USER_ROLE,
+    AKS_CONTROL_PLANE_ROLES,
+    AKS_RBAC_ROLES,
+)
 
 LEVEL_RANK = {"view": 0, "edit": 1, "admin": 2, "cluster-admin": 3}
 
-# EKS access policies (REFERENCE §2.3) and the intent level each one amounts to.
-EKS_POLICY_LEVELS = {
-    "AmazonEKSViewPolicy": "view",
-    "AmazonEKSEditPolicy": "edit",
-    "AmazonEKSAdminPolicy": "admin",
-    "AmazonEKSClusterAdminPolicy": "cluster-admin",
+# AKS built-in roles by lower-cased name (Terraform may name a role instead of its id) and by
+# role definition GUID. The Cluster Admin Role hands out the local cluster-admin kubeconfig
+# wherever local accounts are still enabled; the Cluster User Role alone grants nothing.
+AKS_ROLE_LEVELS = {name.lower(): level for name, level in AKS_RBAC_ROLES.values()} | {
+    AKS_CLUSTER_ADMIN_ROLE.lower(): "cluster-admin"
 }
-
-# AKS built-in roles (REFERENCE §4.1), by lower-cased name and by role definition GUID.
-AKS_ROLE_LEVELS = {
-    "azure kubernetes service rbac reader": "view",
-    "azure kubernetes service rbac writer": "edit",
-    "azure kubernetes service rbac admin": "admin",
-    "azure kubernetes service rbac cluster admin": "cluster-admin",
-    # Hands out the local cluster-admin kubeconfig wherever local accounts are still enabled.
-    "azure kubernetes service cluster admin role": "cluster-admin",
+AKS_ROLE_GUIDS = {guid: name.lower() for guid, (name, _) in AKS_RBAC_ROLES.items()} | {
+    guid: name.lower() for guid, name in AKS_CONTROL_PLANE_ROLES.items()
 }
-AKS_ROLE_GUIDS = {
-    "7f6c6a51-bcf8-42ba-9220-52d62157d7db": "azure kubernetes service rbac reader",
-    "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb": "azure kubernetes service rbac writer",
-    "3498e952-d568-435e-9b2c-8d77e338d7f7": "azure kubernetes service rbac admin",
-    "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b": "azure kubernetes service rbac cluster admin",
-    "0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8": "azure kubernetes service cluster admin role",
-    "4abbcc35-e782-43d8-92c5-2d3f1bd2253f": "azure kubernetes service cluster user role",
-}
-# Roles that give no Kubernetes data-plane access by themselves (kubeconfig download only).
-AKS_NEUTRAL_ROLES = {"azure kubernetes service cluster user role"}
+AKS_NEUTRAL_ROLES = {AKS_CLUSTER_USER_ROLE.lower()}
 
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 

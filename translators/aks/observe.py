@@ -21,6 +21,7 @@ from intent.observed import (
     principal_key,
 )
 from intent.plan import ClusterPlan
+from intent.provider_roles import AKS_CONTROL_PLANE_ROLES, AKS_RBAC_ROLES
 from translators import kubernetes_state as k8s
 
 CLUSTER = "azure/cluster.json"
@@ -28,19 +29,6 @@ ROLE_ASSIGNMENTS = "azure/role-assignments.json"
 FEDERATED = "azure/federated-credentials.json"
 TOKEN_AUDIENCE = "api://AzureADTokenExchange"
 
-# Built-in role definition GUIDs (stable; display names can be localised).
-RBAC_ROLES = {
-    "7f6c6a51-bcf8-42ba-9220-52d62157d7db": ("Azure Kubernetes Service RBAC Reader", "view"),
-    "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb": ("Azure Kubernetes Service RBAC Writer", "edit"),
-    "3498e952-d568-435e-9b2c-8d77e338d7f7": ("Azure Kubernetes Service RBAC Admin", "admin"),
-    "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b": ("Azure Kubernetes Service RBAC Cluster Admin", "cluster-admin"),
-}
-CLUSTER_USER_ROLE = "Azure Kubernetes Service Cluster User Role"
-CLUSTER_ADMIN_ROLE = "Azure Kubernetes Service Cluster Admin Role"
-CONTROL_PLANE_ROLES = {
-    "4abbcc35-e782-43d8-92c5-2d3f1bd2253f": CLUSTER_USER_ROLE,
-    "0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8": CLUSTER_ADMIN_ROLE,
-}
 PRINCIPAL_KINDS = {"group": "group", "user": "user", "serviceprincipal": "servicePrincipal"}
 GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 FIC_SUBJECT = re.compile(r"system:serviceaccount:([^:]+):([^:]+)")
@@ -156,14 +144,14 @@ def role_assignments(documents, cluster_id: str, spelling, azure_rbac: bool = Tr
         else:
             continue  # another resource's assignment
         principal = assignment_principal(principal_id, str(field(item, "principalType") or ""), spelling)
-        if guid in RBAC_ROLES:
-            name, level = RBAC_ROLES[guid]
+        if guid in AKS_RBAC_ROLES:
+            name, level = AKS_RBAC_ROLES[guid]
             obj = f"RoleAssignment/{scope}/{name}/{principal}"
             scope_kind = "namespace" if namespaces else "cluster"
             via = name if azure_rbac else f"{name} (Azure RBAC is off on this cluster)"
             grants.append(ObservedGrant(principal, level, scope_kind, namespaces, obj, via, managed=azure_rbac))
-        elif guid in CONTROL_PLANE_ROLES and not namespaces:
-            name = CONTROL_PLANE_ROLES[guid]
+        elif guid in AKS_CONTROL_PLANE_ROLES and not namespaces:
+            name = AKS_CONTROL_PLANE_ROLES[guid]
             roles.append(ObservedCloudRole(principal, name, f"RoleAssignment/{scope}/{name}/{principal}"))
     return tuple(grants), tuple(roles)
 

@@ -7,6 +7,7 @@ import re
 from jinja2 import Environment
 
 from intent.plan import ClusterPlan, Grant
+from intent.provider_roles import AKS_CLUSTER_USER_ROLE, AKS_ROLE_NAMES
 
 from ..base import RenderedFile
 from ..common import (
@@ -24,16 +25,9 @@ from ..common import (
 
 AZURERM_PROVIDER = {"name": "azurerm", "source": "hashicorp/azurerm", "version": "~> 5.0"}
 CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
-CLUSTER_USER_ROLE = "Azure Kubernetes Service Cluster User Role"
-NAMESPACE_ROLES = {
-    "view": "Azure Kubernetes Service RBAC Reader",
-    "edit": "Azure Kubernetes Service RBAC Writer",
-    "admin": "Azure Kubernetes Service RBAC Admin",
-}
-CLUSTER_ROLES = {
-    "view": "Azure Kubernetes Service RBAC Reader",
-    "cluster-admin": "Azure Kubernetes Service RBAC Cluster Admin",
-}
+# The role each grant level is assigned as: cluster-wide grants are view or cluster-admin.
+NAMESPACE_ROLES = {level: AKS_ROLE_NAMES[level] for level in ("view", "edit", "admin")}
+CLUSTER_ROLES = {level: AKS_ROLE_NAMES[level] for level in ("view", "cluster-admin")}
 PRINCIPAL_TYPES = {"group": "Group", "user": "User", "servicePrincipal": "ServicePrincipal"}
 # Federated identity credential names: 3-120 of letters, digits, '-' and '_'.
 FIC_NAME_MAX = 120
@@ -84,7 +78,7 @@ def role_assignments(plan: ClusterPlan) -> list[dict]:
         )
 
     for principal in unique_principals(plan):
-        add(principal, ("cluster-user",), CLUSTER_USER_ROLE, scope)
+        add(principal, ("cluster-user",), AKS_CLUSTER_USER_ROLE, scope)
     if plan.cluster.authorization == "azure-rbac":
         for grant in plan.grants:
             if grant.scope == "cluster":

@@ -17,6 +17,7 @@ from intent.observed import (
     principal_key,
 )
 from intent.plan import ClusterPlan
+from intent.provider_roles import EKS_POLICY_LEVELS
 from intent.yamlsafe import SAFE_LOADER
 from translators import kubernetes_state as k8s
 
@@ -27,12 +28,6 @@ AWS_AUTH = "kubernetes/aws-auth.json"
 
 # Access entry types EKS manages for nodes and other AWS services (SPEC §7).
 PROVIDER_ENTRY_TYPES = frozenset({"EC2_LINUX", "EC2_WINDOWS", "FARGATE_LINUX", "HYBRID_LINUX", "EC2", "HYPERPOD_LINUX"})
-POLICY_LEVELS = {
-    "AmazonEKSViewPolicy": "view",
-    "AmazonEKSEditPolicy": "edit",
-    "AmazonEKSAdminPolicy": "admin",
-    "AmazonEKSClusterAdminPolicy": "cluster-admin",
-}
 MASTERS = "system:masters"
 
 
@@ -100,7 +95,7 @@ def access_entry_grants(documents, spelling, bindings) -> list[ObservedGrant]:
             assoc = k8s.as_dict(assoc, ACCESS_ENTRIES, where)
             name = k8s.text(assoc.get("policyArn"), ACCESS_ENTRIES, f"{where}.policyArn").rsplit("/", 1)[-1]
             scope = k8s.as_dict(assoc.get("accessScope"), ACCESS_ENTRIES, f"{where}.accessScope")
-            level = POLICY_LEVELS.get(name, f"other:{name}")
+            level = EKS_POLICY_LEVELS.get(name, f"other:{name}")
             if scope.get("type") == "namespace":
                 namespaces = tuple(k8s.as_list(scope.get("namespaces") or [], ACCESS_ENTRIES, f"{where}.accessScope.namespaces"))
                 out.append(ObservedGrant(principal, level, "namespace", tuple(map(str, namespaces)), obj, name))

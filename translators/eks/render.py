@@ -9,6 +9,7 @@ from jinja2 import Environment
 
 from intent.observed import AWS_AUTH_NODE_GROUPS, role_arn_without_path
 from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterPlan, Grant
+from intent.provider_roles import EKS_ACCESS_POLICIES
 from intent.render import Attrs
 
 from ..base import RenderedFile
@@ -25,12 +26,6 @@ from ..common import (
 )
 
 AWS_PROVIDER = {"name": "aws", "source": "hashicorp/aws", "version": "~> 6.0"}
-POLICIES = {
-    "view": "AmazonEKSViewPolicy",
-    "edit": "AmazonEKSEditPolicy",
-    "admin": "AmazonEKSAdminPolicy",
-    "cluster-admin": "AmazonEKSClusterAdminPolicy",
-}
 LEVEL_ORDER = ("view", "edit", "admin", "cluster-admin")
 NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
 
@@ -85,7 +80,7 @@ def access_entries(plan: ClusterPlan) -> list[dict]:
                 "associations": [
                     {
                         "address": f"{address}_{level}",
-                        "policy_arn": f"arn:{partition}:eks::aws:cluster-access-policy/{POLICIES[level]}",
+                        "policy_arn": f"arn:{partition}:eks::aws:cluster-access-policy/{EKS_ACCESS_POLICIES[level]}",
                         "namespaces": sorted(scopes[level]) if scopes[level] is not None else [],
                     }
                     for level in LEVEL_ORDER
