@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ..cli import RunInfo, intent_argument, load, now_option, select_clusters
+from ..cli import RunInfo, echo_warnings, intent_argument, load, now_option, select_clusters
 from ..errors import OutputError, UsageError
 from ..progress import wanted
 
@@ -90,8 +90,7 @@ def command(
     if not live:
         raise UsageError("snapshot reads live clusters only: pass --live")
     loaded, now = load(intent_path, now_text, info)
-    for warning in loaded.warnings:
-        click.echo(str(warning), err=True)
+    echo_warnings(loaded)
     fleet = plan_fleet(loaded.intent, now, select_clusters(loaded.intent, clusters))
     info.clusters = [plan.name for plan in fleet.clusters]
 
