@@ -46,8 +46,9 @@ from typing import Any
 
 import yaml
 
+from benchmarks.common import NOW_ARG, cli, machine
+
 REPO = Path(__file__).resolve().parent.parent
-NOW_ARG = "2026-11-26"
 KUBE_TOKEN = "fake-kube-token"  # tests/fakes/providers.py
 
 
@@ -245,12 +246,6 @@ def cli_env(urls: dict[str, Any], work: Path) -> dict[str, str]:
     return env
 
 
-def cli() -> list[str]:
-    """The CLI as installed next to this interpreter."""
-    script = Path(sys.executable).with_name("fleet-intent")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "intent"]
-
-
 def check_argv(intent: Path, report: Path, concurrency: int, timeout: float, shard: str | None = None) -> list[str]:
     argv = cli() + ["check", str(intent), "--live", "--concurrency", str(concurrency),
                     "--timeout", f"{timeout:g}", "--format", "json", "-o", str(report), "--now", NOW_ARG]
@@ -325,7 +320,6 @@ def main(argv: list[str] | None = None) -> None:
         serve(args.data_dir, args.work_dir, args.latency, args.max_seconds)
         return
 
-    from benchmarks.bench_check_snapshot import machine
 
     parser = argparse.ArgumentParser(description="Benchmark fleet-intent check --live against local fakes.")
     parser.add_argument("--clusters", type=int, default=200)

@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -29,16 +27,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from benchmarks.common import NOW_ARG, cli, machine
 from benchmarks.snapshot_synth import plan_synthetic, write_snapshot
 from benchmarks.synthetic import synthetic_intent
-
-NOW_ARG = "2026-11-26"
-
-
-def cli() -> list[str]:
-    """The CLI as installed next to this interpreter (else `python -m intent`)."""
-    script = Path(sys.executable).with_name("fleet-intent")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "intent"]
 
 
 def run_check(intent: Path, snapshot: Path, report: Path) -> tuple[float, int, dict]:
@@ -51,20 +42,6 @@ def run_check(intent: Path, snapshot: Path, report: Path) -> tuple[float, int, d
     if done.returncode not in (0, 1):
         raise SystemExit(f"check failed ({done.returncode}): {done.stderr}")
     return wall, done.returncode, json.loads(report.read_text(encoding="utf-8"))
-
-
-def machine() -> str:
-    """nproc, arch, CPU model, Python."""
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{len(os.sched_getaffinity(0))} CPUs (nproc), {platform.machine()}, {model}, "
-            f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import resource
 import sys
 import tempfile
@@ -18,9 +16,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from benchmarks.common import NOW, machine
 from benchmarks.synthetic import synthetic_intent
-
-NOW = dt.datetime(2026, 11, 26, tzinfo=dt.timezone.utc)
 
 
 def run_generate(intent_path: str, out_dir: str) -> dict[str, float]:
@@ -74,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
 
     print(f"fleet: {args.clusters} clusters, {args.teams} teams, {args.namespaces} namespaces, "
           f"{args.teams_per_cluster} teams per cluster; {int(cold['files'])} files, {cold['bytes'] / 1e6:.1f} MB")
-    print(f"machine: {os.cpu_count()} CPUs ({platform.machine()}), Python {platform.python_version()}, {platform.system()}")
+    print(f"machine: {machine()}")
     print(f"date: {dt.date.today().isoformat()}")
     print()
     print("| stage | first run (s) | re-run, nothing changed (s) |")
