@@ -34,15 +34,18 @@ def loaded_example():
     return load_intent(str(EXAMPLE), NOW)
 
 
-@pytest.fixture
-def run(capsys):
-    """Run the real CLI entry point in-process; returns (exit code, stdout, stderr)."""
+def invoke_cli(capsys, *argv) -> tuple[int, str, str]:
+    """Run the real CLI entry point in-process, as the console script does; returns
+    (exit code, stdout, stderr)."""
     import intent.cli
 
-    def invoke(*argv) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exit_info:
-            intent.cli.main([str(a) for a in argv])
-        out, err = capsys.readouterr()
-        return exit_info.value.code, out, err
+    with pytest.raises(SystemExit) as exit_info:
+        intent.cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err
 
-    return invoke
+
+@pytest.fixture
+def run(capsys):
+    """`invoke_cli` bound to this test's captured output."""
+    return lambda *argv: invoke_cli(capsys, *argv)

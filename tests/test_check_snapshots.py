@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from conftest import EXAMPLE, FIXTURES
+from conftest import EXAMPLE, FIXTURES, invoke_cli
 
 SNAPSHOTS = FIXTURES / "snapshots"
 ORG = "platform-security@acme.example"
@@ -16,13 +16,7 @@ DATA = "data-platform@acme.example"
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
-    """Run the CLI as the console script does; (exit code, stdout, stderr)."""
-    from intent.cli import main
-
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
+    return invoke_cli(capsys, *args)
 
 
 def check_json(capsys, snapshot, *extra: str, now: str = "2026-11-26") -> tuple[int, dict]:

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import invoke_cli
 
 from generate_support import example_data, intent_bytes, parse, render
 
@@ -18,13 +19,7 @@ from intent.writer import check_output, write_output
 
 
 def run(argv: list[str], capsys) -> tuple[int, str, str]:
-    """Run the CLI in-process; return (exit code, stdout, stderr)."""
-    from intent.cli import main
-
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    captured = capsys.readouterr()
-    return exc.value.code, captured.out, captured.err
+    return invoke_cli(capsys, *argv)
 
 
 def write_intent(path: Path, data: dict) -> Path:
