@@ -273,6 +273,20 @@ def _template_line(template: jinja2.Template, exc: BaseException) -> int | str:
     return line
 
 
+# A block header as the templates write it: labels are plain identifiers (the `label` filter).
+_BLOCK_HEADER = re.compile(r'^(resource|data|module|variable|output) "([^"]+)"(?: "([^"]+)")? \{', re.MULTILINE)
+
+
+def _claim_blocks(seen: dict[tuple[str, ...], str], path: str, text: str) -> None:
+    # Terraform would refuse two blocks of one address in a module only at plan time, after
+    # the output was written and committed; stop here instead (exit 2, nothing written).
+    for match in _BLOCK_HEADER.finditer(text):
+        key = tuple(part for part in match.groups() if part)
+        first = seen.setdefault(key, path)
+        if first != path or text.count(match.group()) > 1:
+            raise RenderError(f"{path}: {' '.join(key)} is declared twice in one module (also in {first})")
+
+
 def render_fleet(fleet, env: jinja2.Environment, on_cluster: Callable[[str], None] | None = None) -> dict[str, str]:
     """Every generated file of `fleet` (a FleetPlan), path -> text, sorted by path.
 
@@ -283,12 +297,15 @@ def render_fleet(fleet, env: jinja2.Environment, on_cluster: Callable[[str], Non
     from .plugins import load_translator
 
     files: dict[str, str] = {}
+    blocks: dict[str, dict[tuple[str, ...], str]] = {}
 
     def add(rendered, owner: str) -> None:
         for item in rendered:
             if item.path in files:
                 raise RenderError(f"{owner}: two translators render {item.path}")
             files[item.path] = item.text
+            if item.path.endswith(".tf"):
+                _claim_blocks(blocks.setdefault(item.path.rsplit("/", 1)[0], {}), item.path, item.text)
 
     namespaces = load_translator("namespaces")
     add(namespaces.render_shared(env), "namespaces")

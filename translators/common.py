@@ -15,29 +15,72 @@ from dataclasses import dataclass
 from jinja2 import Environment
 
 from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, TEAM_LABEL, ClusterPlan, Grant, WorkloadIdentityPlan
-from intent.render import render_cached, render_template
+from intent.render import RenderError, render_cached, render_template
 
 from .base import RenderedFile
 
 RBAC_API_GROUP = "rbac.authorization.k8s.io"
 KUBERNETES_PROVIDER = {"name": "kubernetes", "source": "hashicorp/kubernetes", "version": "~> 3.0"}
-_REPLACE = re.compile(r"[^A-Za-z0-9_-]")
 AWS_ARN = re.compile(r"arn:(?P<partition>[a-z-]+):iam::(?P<account>\d{12}):(?P<kind>role|user)/(?P<name>.+)")
 
 # Cluster-scope levels and the ClusterRole each maps to.
 CLUSTER_ROLE = {"view": "view", "edit": "edit", "admin": "admin", "cluster-admin": "cluster-admin"}
 
 
-def short_hash(text: str) -> str:
-    """Eight hex digits of the SHA-256 of `text` (disambiguates lossy slugs)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+def short_hash(text: str, digits: int = 8) -> str:
+    """`digits` hex digits of the SHA-256 of `text` (shortens names that exceed a length limit)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:digits]
 
 
-def slug(text: str, key: str | None = None) -> str:
-    """`text` as identifier characters; when a character had to be replaced, a hash of `key`
-    (default `text`) is appended so that two different texts never share a slug."""
-    out = _REPLACE.sub("_", text)
-    return out if out == text else f"{out}_{short_hash(key or text)}"
+# Address encoding: every character outside [A-Za-z0-9-] becomes an escape that starts and
+# ends with `_` and holds no `_` inside (`_` itself is `__`). The escapes are self-delimiting,
+# so the code is prefix-free and `decode_name` inverts it: two different names never share an
+# encoding, whatever characters they hold (a hash appended to a lossy slug could be forged).
+_NAMED_ESCAPES = {"_": "", "@": "at", ".": "dot", "/": "slash"}
+_NAMED_CHARS = {code: char for char, code in _NAMED_ESCAPES.items()}
+_VERBATIM = re.compile(r"[A-Za-z0-9-]*")
+_ESCAPE = re.compile(r"_([^_]*)_")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def encode_name(text: str) -> str:
+    """`text` in Terraform identifier characters, reversibly: `ci/deployer` is
+    `ci_slash_deployer`, `a@b.c` is `a_at_b_dot_c`, `x_y` is `x__y`, `+` is `_u2b_`."""
+    if _VERBATIM.fullmatch(text):
+        return text
+    return "".join(
+        ch if ch.isascii() and (ch.isalnum() or ch == "-") else f"_{_NAMED_ESCAPES.get(ch, f'u{ord(ch):x}')}_"
+        for ch in text
+    )
+
+
+def decode_name(encoded: str) -> str:
+    """The name `encode_name` encoded (ValueError if `encoded` is not such an encoding)."""
+    out: list[str] = []
+    pos = 0
+    while pos < len(encoded):
+        ch = encoded[pos]
+        if ch != "_":
+            if not (ch.isascii() and (ch.isalnum() or ch == "-")):
+                raise ValueError(f"{encoded!r}: {ch!r} is not an address character")
+            out.append(ch)
+            pos += 1
+            continue
+        match = _ESCAPE.match(encoded, pos)
+        if match is None:
+            raise ValueError(f"{encoded!r}: unterminated escape at {pos}")
+        code = match.group(1)
+        if code in _NAMED_CHARS:
+            char = _NAMED_CHARS[code]
+        elif re.fullmatch(r"u(?:0|[1-9a-f][0-9a-f]{0,5})", code) and int(code[1:], 16) <= 0x10FFFF:
+            char = chr(int(code[1:], 16))
+        else:
+            raise ValueError(f"{encoded!r}: unknown escape {match.group()!r}")
+        if encode_name(char) != match.group():
+            raise ValueError(f"{encoded!r}: {match.group()!r} is not how {char!r} is encoded")
+        out.append(char)
+        pos = match.end()
+    return "".join(out)
 
 
 def ident(*parts: str) -> str:
@@ -48,12 +91,39 @@ def ident(*parts: str) -> str:
 
 @functools.lru_cache(maxsize=1 << 16)
 def principal_address(principal: str) -> str:
-    """A stable resource name for a principal (role_<account>_<name>, group_<email slug>, ...)."""
+    """A stable resource name for a principal: `role_<account>_<encoded name>` for IAM ARNs,
+    `<kind>_<encoded subject>` otherwise (Entra object ids lower-cased, as Azure compares them).
+
+    The kind and account have fixed shapes and the name is `encode_name`d, so the address is
+    injective over principals (tests/test_generate_addresses.py proves it over hostile names).
+    """
     match = AWS_ARN.fullmatch(principal)
     if match:
-        return ident(match["kind"], match["account"], slug(match["name"], principal))
+        return ident(match["kind"], match["account"], encode_name(match["name"]))
     kind, _, subject = principal.partition(":")
-    return ident(kind, slug(subject.lower() if _is_guid(subject) else subject, principal))
+    return ident(kind, encode_name(subject.lower() if _is_guid(subject) else subject))
+
+
+class AddressCollision(RenderError):
+    """Two different objects were given one Terraform address: never merge them."""
+
+
+def claim(seen: dict[str, object], address: str, owner: object, what: str, cluster: str) -> bool:
+    """Record that `owner` holds `address` in `seen`; False when it already did.
+
+    Raises AddressCollision when another owner holds it: merging the two would hand one
+    principal the other's grants (generation stops, exit 2, rather than guess).
+    """
+    if address not in seen:
+        seen[address] = owner
+        return True
+    held = seen[address]
+    if held == owner:
+        return False
+    raise AddressCollision(
+        f"cluster {cluster}: {what} {owner!r} and {held!r} would share the Terraform address {address!r}; "
+        "rename one of them"
+    )
 
 
 def _is_guid(text: str) -> bool:
@@ -157,15 +227,16 @@ def _sorted(subjects: Iterable[Subject]) -> tuple[Subject, ...]:
 
 def unique_principals(plan: ClusterPlan) -> list[str]:
     """Every distinct principal of the plan's grants, sorted by resource address."""
-    seen: dict[str, str] = {}
+    seen: dict[str, object] = {}
     for grant in plan.grants:
-        seen.setdefault(principal_address(grant.principal), grant.principal)
-    return [seen[key] for key in sorted(seen)]
+        claim(seen, principal_address(grant.principal), grant.principal, "principals", plan.name)
+    return [str(seen[key]) for key in sorted(seen)]
 
 
 def service_account_address(namespace: str, service_account: str) -> str:
-    """The resource name of a workload identity's objects (`<namespace>_<ksa>`)."""
-    return ident(namespace, slug(service_account))
+    """The resource name of a workload identity's objects (`<namespace>_<encoded ksa>`; a
+    namespace is a DNS label, without `_`, so the first `_` ends it)."""
+    return ident(namespace, encode_name(service_account))
 
 
 def service_account_labels(team: str) -> dict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 
 from jinja2 import Environment
 
@@ -13,6 +12,7 @@ from ..base import RenderedFile
 from ..common import (
     Subject,
     annotated_service_accounts,
+    claim,
     cluster_binding_name,
     ident,
     per_workload_identity,
@@ -31,6 +31,7 @@ CLUSTER_ROLES = {level: AKS_ROLE_NAMES[level] for level in ("view", "cluster-adm
 PRINCIPAL_TYPES = {"group": "Group", "user": "User", "servicePrincipal": "ServicePrincipal"}
 # Federated identity credential names: 3-120 of letters, digits, '-' and '_'.
 FIC_NAME_MAX = 120
+FIC_HASH_DIGITS = 24
 
 
 def render_aks(plan: ClusterPlan, env: Environment) -> list[RenderedFile]:
@@ -62,20 +63,20 @@ def rbac_subject(grant: Grant) -> Subject:
 def role_assignments(plan: ClusterPlan) -> list[dict]:
     """Cluster User Role for every principal, plus (azure-rbac) the data-plane RBAC roles."""
     scope = plan.cluster.resource_id
-    found: dict[str, dict] = {}
+    found: dict[str, object] = {}
 
     def add(principal: str, suffix: tuple[str, ...], role: str, at: str) -> None:
+        # The suffix is `cluster-user`, `cluster-<level>` or `<namespace>_<level>`, none of
+        # which an encoded principal address can end with, so addresses stay injective.
         address = ident(principal_address(principal), *suffix)
-        found.setdefault(
-            address,
-            {
-                "address": address,
-                "scope": at,
-                "role": role,
-                "principal_id": object_id(principal),
-                "principal_type": PRINCIPAL_TYPES[principal.split(":", 1)[0]],
-            },
-        )
+        assignment = {
+            "address": address,
+            "scope": at,
+            "role": role,
+            "principal_id": object_id(principal),
+            "principal_type": PRINCIPAL_TYPES[principal.split(":", 1)[0]],
+        }
+        claim(found, address, assignment, "role assignments", plan.name)
 
     for principal in unique_principals(plan):
         add(principal, ("cluster-user",), AKS_CLUSTER_USER_ROLE, scope)
@@ -90,12 +91,18 @@ def role_assignments(plan: ClusterPlan) -> list[dict]:
 
 
 def credential_name(cluster: str, namespace: str, service_account: str) -> str:
-    """The federated credential's name: unique per cluster and service account, within
-    Azure's 120-character limit (several clusters federate the same managed identity)."""
-    base = f"fleet-intent-{cluster}-{namespace}-{service_account}"
-    name = re.sub(r"[^A-Za-z0-9_-]", "-", base)
-    if name != base or len(name) > FIC_NAME_MAX:
-        name = f"{name[: FIC_NAME_MAX - 9]}-{short_hash(base)}"
+    """The federated credential's name, unique per (cluster, namespace, service account):
+    several clusters federate the same managed identity, and a second credential of the same
+    name would replace the first.
+
+    `fleet-intent-<cluster>_<namespace>_<ksa>` with the service account's dots written `_`:
+    cluster and namespace are DNS labels and a service account a DNS subdomain, none holding
+    `_`, so the name is unambiguous. Past Azure's 120 characters it is cut and 24 hex digits
+    of a SHA-256 of the whole name are appended (a collision would take 2^48 attempts).
+    """
+    name = f"fleet-intent-{cluster}_{namespace}_{service_account.replace('.', '_')}"
+    if len(name) > FIC_NAME_MAX:
+        name = f"{name[: FIC_NAME_MAX - FIC_HASH_DIGITS - 1]}-{short_hash(name, FIC_HASH_DIGITS)}"
     return name
 
 

@@ -18,6 +18,7 @@ from ..common import (
     Subject,
     aws_partition,
     binding_name,
+    claim,
     cluster_root,
     per_workload_identity,
     principal_address,
@@ -58,11 +59,11 @@ def access_entries(plan: ClusterPlan) -> list[dict]:
     cluster-wide grant of a level absorbs the namespaced grants of that level.
     """
     partition = aws_partition(plan.cluster.region)
-    principals: dict[str, str] = {}
+    principals: dict[str, object] = {}
     levels: dict[str, dict[str, set[str] | None]] = {}
     for grant in plan.grants:
         address = principal_address(grant.principal)
-        principals.setdefault(address, grant.principal)
+        claim(principals, address, grant.principal, "principals", plan.name)
         scopes = levels.setdefault(address, {})
         if grant.scope == "cluster":
             scopes[grant.level] = None

@@ -4,7 +4,7 @@ data "azurerm_kubernetes_cluster" "this" {
 }
 
 resource "azurerm_federated_identity_credential" "data-ingest_ingest-worker" {
-  name                      = "fleet-intent-dev-weu-data-ingest-ingest-worker"
+  name                      = "fleet-intent-dev-weu_data-ingest_ingest-worker"
   user_assigned_identity_id = "/subscriptions/0b0c0d0e-0000-4000-8000-00000000000a/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ingest-worker"
   audience                  = ["api://AzureADTokenExchange"]
   issuer                    = data.azurerm_kubernetes_cluster.this.oidc_issuer_url

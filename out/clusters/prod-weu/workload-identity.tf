@@ -4,7 +4,7 @@ data "azurerm_kubernetes_cluster" "this" {
 }
 
 resource "azurerm_federated_identity_credential" "data-ingest_ingest-worker" {
-  name                      = "fleet-intent-prod-weu-data-ingest-ingest-worker"
+  name                      = "fleet-intent-prod-weu_data-ingest_ingest-worker"
   user_assigned_identity_id = "/subscriptions/0b0c0d0e-0000-4000-8000-00000000000a/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ingest-worker"
   audience                  = ["api://AzureADTokenExchange"]
   issuer                    = data.azurerm_kubernetes_cluster.this.oidc_issuer_url
@@ -12,7 +12,7 @@ resource "azurerm_federated_identity_credential" "data-ingest_ingest-worker" {
 }
 
 resource "azurerm_federated_identity_credential" "payments_payments-api" {
-  name                      = "fleet-intent-prod-weu-payments-payments-api"
+  name                      = "fleet-intent-prod-weu_payments_payments-api"
   user_assigned_identity_id = "/subscriptions/0b0c0d0e-0000-4000-8000-00000000000a/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/payments-api"
   audience                  = ["api://AzureADTokenExchange"]
   issuer                    = data.azurerm_kubernetes_cluster.this.oidc_issuer_url

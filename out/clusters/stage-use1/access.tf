@@ -15,15 +15,15 @@ resource "aws_eks_access_policy_association" "role_111122223333_checkout-lead_ad
   }
 }
 
-resource "aws_eks_access_entry" "role_111122223333_ci_checkout-deployer_6533c6ae" {
+resource "aws_eks_access_entry" "role_111122223333_ci_slash_checkout-deployer" {
   cluster_name  = "stage-use1"
   principal_arn = "arn:aws:iam::111122223333:role/ci/checkout-deployer"
   type          = "STANDARD"
 }
 
-resource "aws_eks_access_policy_association" "role_111122223333_ci_checkout-deployer_6533c6ae_edit" {
+resource "aws_eks_access_policy_association" "role_111122223333_ci_slash_checkout-deployer_edit" {
   cluster_name  = "stage-use1"
-  principal_arn = aws_eks_access_entry.role_111122223333_ci_checkout-deployer_6533c6ae.principal_arn
+  principal_arn = aws_eks_access_entry.role_111122223333_ci_slash_checkout-deployer.principal_arn
   policy_arn    = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy"
 
   access_scope {
