@@ -23,6 +23,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from .quoting import quote
+
 API_VERSION = "fleet-intent/v1"
 KIND = "SecurityIntent"
 
@@ -52,7 +54,7 @@ def _check(pattern: str, what: str):
 
     def validate(value: str) -> str:
         if not regex.fullmatch(value):
-            raise ValueError(f"{value!r} is not {what}")
+            raise ValueError(f"{quote(value)} is not {what}")
         return value
 
     return AfterValidator(validate)
@@ -61,14 +63,14 @@ def _check(pattern: str, what: str):
 def _check_aws_principal(value: str) -> str:
     if ":assumed-role/" in value or value.startswith("arn:aws:sts:"):
         raise ValueError(
-            f"{value!r} is an STS assumed-role session ARN; EKS and aws-auth match the IAM role "
+            f"{quote(value)} is an STS assumed-role session ARN; EKS and aws-auth match the IAM role "
             "ARN (arn:aws:iam::<account>:role/<name>), never a session"
         )
     if "*" in value:
-        raise ValueError(f"{value!r} contains a wildcard; name one IAM role or user")
+        raise ValueError(f"{quote(value)} contains a wildcard; name one IAM role or user")
     if not _AWS_PRINCIPAL.fullmatch(value):
         raise ValueError(
-            f"{value!r} is not an IAM role or user ARN (arn:aws:iam::<12 digits>:role/<name> "
+            f"{quote(value)} is not an IAM role or user ARN (arn:aws:iam::<12 digits>:role/<name> "
             "or :user/<name>)"
         )
     return value
@@ -77,7 +79,7 @@ def _check_aws_principal(value: str) -> str:
 def _check_aws_role(value: str) -> str:
     _check_aws_principal(value)
     if ":role/" not in value:
-        raise ValueError(f"{value!r} is not an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)")
+        raise ValueError(f"{quote(value)} is not an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)")
     return value
 
 

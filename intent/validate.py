@@ -11,6 +11,7 @@ import difflib
 from collections import Counter
 
 from .model import PSA_MODES, EksCluster, GkeCluster, SecurityIntent
+from .quoting import MAX_SHOWN, quote
 
 Found = tuple[tuple, str, bool]
 
@@ -38,7 +39,7 @@ def _duplicates(items: list[tuple[tuple, str]], what: str, why: str = "") -> lis
     for path, name in items:
         if name in seen:
             first = seen[name]
-            out.append(_error(path, f"{what} {name!r} is already declared at {_fmt(first)}{why}"))
+            out.append(_error(path, f"{what} {quote(name)} is already declared at {_fmt(first)}{why}"))
         else:
             seen[name] = path
     return out
@@ -75,12 +76,14 @@ def _cluster_teams(intent: SecurityIntent) -> list[Found]:
             continue
         for j, team in enumerate(cluster.teams):
             if team != "*" and team not in names:
-                out.append(_error(("clusters", i, "teams", j), f"no team named {team!r}{_hint(team, names, 'teams')}"))
+                out.append(_error(("clusters", i, "teams", j), f"no team named {quote(team)}{_hint(team, names, 'teams')}"))
         out += _duplicates([(("clusters", i, "teams", j), t) for j, t in enumerate(cluster.teams)], "team")
     return out
 
 
 def _hint(word: str, choices: list[str], what: str = "valid") -> str:
+    if len(word) > MAX_SHOWN:  # longer than any name; don't compare megabytes
+        return ""
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if close:
         return f"; did you mean {close[0]!r}?"
