@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from enum import Enum
 from typing import Annotated, Literal, Union
 
@@ -50,7 +51,9 @@ PSA_MODES = ("enforce", "audit", "warn")
 
 
 def _check(pattern: str, what: str):
-    regex = re.compile(pattern)
+    # re.ASCII: without it `\d` and `\w` also match Arabic-Indic or full-width digits and
+    # non-Latin letters, which no provider id below accepts (or which only look like ASCII).
+    regex = re.compile(pattern, re.ASCII)
 
     def validate(value: str) -> str:
         if not regex.fullmatch(value):
@@ -70,8 +73,8 @@ def _check_aws_principal(value: str) -> str:
         raise ValueError(f"{quote(value)} contains a wildcard; name one IAM role or user")
     if not _AWS_PRINCIPAL.fullmatch(value):
         raise ValueError(
-            f"{quote(value)} is not an IAM role or user ARN (arn:aws:iam::<12 digits>:role/<name> "
-            "or :user/<name>)"
+            f"{quote(value)} is not an IAM role or user ARN (arn:aws:iam::<12 digits>:role/[<path>/]<name> "
+            "or :user/[<path>/]<name>; a name is at most 64 ASCII letters, digits and + = , . @ _ -)"
         )
     return value
 
@@ -83,7 +86,41 @@ def _check_aws_role(value: str) -> str:
     return value
 
 
-_AWS_PRINCIPAL = re.compile(r"arn:aws(?:-cn|-us-gov)?:iam::\d{12}:(?:role|user)/[\w+=,.@/-]{1,512}")
+# IAM names are ASCII letters, digits and + = , . @ _ - (at most 64); a path is `/`-separated
+# segments of the same characters before the name.
+_IAM_NAME = r"[A-Za-z0-9+=,.@_-]"
+def _check_resource_group(value: str, what: str) -> str:
+    """Azure's rule for resource group names: 1-90 of '_', '-', '.', '(', ')' and letters or
+    digits as .NET's Char.IsLetterOrDigit defines them (Unicode letters and decimal digits,
+    so not only ASCII), not ending in '.'."""
+    ok = 1 <= len(value) <= 90 and not value.endswith(".")
+    if not ok or not all(ch in "_-.()" or unicodedata.category(ch) in _LETTER_OR_DIGIT for ch in value):
+        raise ValueError(f"{quote(value)} is not {what}")
+    return value
+
+
+# .NET Char.IsLetterOrDigit: UppercaseLetter, LowercaseLetter, TitlecaseLetter, ModifierLetter,
+# OtherLetter, DecimalDigitNumber.
+_LETTER_OR_DIGIT = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd"}
+_IDENTITY_ID = re.compile(
+    r"/subscriptions/(?P<sub>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
+    r"/resourceGroups/(?P<rg>[^/]{1,90})/providers/Microsoft\.ManagedIdentity/"
+    r"userAssignedIdentities/[A-Za-z0-9][A-Za-z0-9_-]{2,127}",
+    re.ASCII,
+)
+
+
+def _check_identity_id(value: str, what: str) -> str:
+    match = _IDENTITY_ID.fullmatch(value)
+    if not match:
+        raise ValueError(f"{quote(value)} is not {what}")
+    _check_resource_group(match["rg"], f"a resource group name in {what}")
+    return value
+
+
+_AWS_PRINCIPAL = re.compile(
+    rf"arn:aws(?:-cn|-us-gov)?:iam::[0-9]{{12}}:(?:role|user)/(?:{_IAM_NAME}{{1,510}}/)*{_IAM_NAME}{{1,64}}", re.ASCII
+)
 _EMAIL = r"[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+"
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
@@ -130,21 +167,25 @@ GcpProjectId = Annotated[
 GcpLocation = Annotated[
     str, _check(r"[a-z]+-[a-z]+[0-9]+(?:-[a-z])?", "a GCP region or zone (e.g. europe-west1, europe-west1-b)")
 ]
-AwsAccountId = Annotated[str, _check(r"\d{12}", "a 12-digit AWS account id (quote it in YAML)")]
-AwsRegion = Annotated[str, _check(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d", "an AWS region (e.g. us-east-1)")]
+AwsAccountId = Annotated[str, _check(r"[0-9]{12}", "a 12-digit AWS account id (quote it in YAML)")]
+AwsRegion = Annotated[str, _check(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9]", "an AWS region (e.g. us-east-1)")]
 AzureResourceGroup = Annotated[
-    str, _check(r"[\w().-]{0,89}[\w()-]", "an Azure resource group name (letters, digits, '_', '-', '.', '()')")
+    str,
+    AfterValidator(
+        lambda value: _check_resource_group(value, "an Azure resource group name (1-90 letters, digits, '_', '-', '.', '()'; not ending in '.')")
+    ),
 ]
 AzureIdentityId = Annotated[
     str,
-    _check(
-        rf"/subscriptions/{_GUID}/resourceGroups/[\w().-]{{1,90}}/providers/Microsoft\.ManagedIdentity/"
-        r"userAssignedIdentities/[A-Za-z0-9][\w-]{2,127}",
-        "a user-assigned managed identity resource id (/subscriptions/<sub>/resourceGroups/<rg>/providers/"
-        "Microsoft.ManagedIdentity/userAssignedIdentities/<name>)",
+    AfterValidator(
+        lambda value: _check_identity_id(
+            value,
+            "a user-assigned managed identity resource id (/subscriptions/<sub>/resourceGroups/<rg>/providers/"
+            "Microsoft.ManagedIdentity/userAssignedIdentities/<name>; the name 3-128 ASCII letters, digits, '-', '_')",
+        )
     ),
 ]
-PsaVersion = Annotated[str, _check(r"latest|v1\.\d{1,3}", "a PSA version ('latest' or 'v1.<minor>')")]
+PsaVersion = Annotated[str, _check(r"latest|v1\.[0-9]{1,3}", "a PSA version ('latest' or 'v1.<minor>')")]
 ExceptionId = Annotated[str, _check(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}", "an exception id (letters, digits, '.', '_', '-')")]
 LabelKey = Annotated[
     str,
