@@ -11,6 +11,7 @@ import difflib
 from collections import Counter
 
 from .model import PSA_MODES, EksCluster, GkeCluster, SecurityIntent
+from .plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, PSA_PREFIX, TEAM_LABEL
 from .quoting import MAX_SHOWN, quote
 
 Found = tuple[tuple, str, bool]
@@ -22,6 +23,7 @@ def check_references(intent: SecurityIntent, now: dt.datetime) -> list[Found]:
     found += _unique_names(intent)
     found += _cluster_teams(intent)
     found += _team_contents(intent)
+    found += _reserved_labels(intent)
     found += _overrides(intent)
     found += _exceptions(intent, now)
     found += _provider_prerequisites(intent)
@@ -111,6 +113,36 @@ def _team_contents(intent: SecurityIntent) -> list[Found]:
         )
         if team.access and not team.namespaces:
             out.append(_error(("teams", i, "access"), f"team {team.name!r} has access grants but no namespaces to grant them in"))
+    return out
+
+
+# Namespace labels the plan sets itself (or Kubernetes does); a user value would be replaced.
+_RESERVED_LABELS = {
+    MANAGED_BY_LABEL: f"fleet-intent sets it to {MANAGED_BY_VALUE!r} on every namespace it manages",
+    TEAM_LABEL: "fleet-intent sets it to the namespace's owning team",
+    "kubernetes.io/metadata.name": "Kubernetes sets it to the namespace's name",
+}
+
+
+def _reserved_label(key: str) -> str | None:
+    """Why `key` cannot be set in a namespace's `labels`, or None when it can."""
+    if key.startswith(PSA_PREFIX):
+        return (
+            "fleet-intent sets the Pod Security labels from the effective levels: set the level with "
+            "the namespace's podSecurity (as strict or stricter than the org), or declare a weaker one "
+            "in exceptions (with an owner and an expiry)"
+        )
+    return _RESERVED_LABELS.get(key)
+
+
+def _reserved_labels(intent: SecurityIntent) -> list[Found]:
+    out: list[Found] = []
+    for i, team in enumerate(intent.teams):
+        for j, ns in enumerate(team.namespaces):
+            for key in ns.labels:
+                why = _reserved_label(key)
+                if why:
+                    out.append(_error(("teams", i, "namespaces", j, "labels", key), f"label {key!r} is reserved: {why}; remove it from labels"))
     return out
 
 
