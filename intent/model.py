@@ -63,8 +63,25 @@ def _check(pattern: str, what: str):
     return AfterValidator(validate)
 
 
+def aws_partition(region: str) -> str:
+    """The AWS partition of a region: ARNs used on a cluster there must be in it."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    iso = re.search(r"-iso([a-z]?)-", region)
+    if iso:
+        return f"aws-iso-{iso[1]}" if iso[1] else "aws-iso"
+    return "aws"
+
+
+def arn_partition(arn: str) -> str:
+    """The partition of an ARN (`arn:<partition>:...`)."""
+    return arn.split(":", 2)[1]
+
+
 def _check_aws_principal(value: str) -> str:
-    if ":assumed-role/" in value or value.startswith("arn:aws:sts:"):
+    if ":assumed-role/" in value or re.match(r"arn:aws[a-z-]*:sts:", value):
         raise ValueError(
             f"{quote(value)} is an STS assumed-role session ARN; EKS and aws-auth match the IAM role "
             "ARN (arn:aws:iam::<account>:role/<name>), never a session"
@@ -89,6 +106,7 @@ def _check_aws_role(value: str) -> str:
 # IAM names are ASCII letters, digits and + = , . @ _ - (at most 64); a path is `/`-separated
 # segments of the same characters before the name.
 _IAM_NAME = r"[A-Za-z0-9+=,.@_-]"
+_AWS_PARTITIONS = r"aws(?:-cn|-us-gov|-iso(?:-[bef])?)?"
 def _check_resource_group(value: str, what: str) -> str:
     """Azure's rule for resource group names: 1-90 of '_', '-', '.', '(', ')' and letters or
     digits as .NET's Char.IsLetterOrDigit defines them (Unicode letters and decimal digits,
@@ -119,7 +137,7 @@ def _check_identity_id(value: str, what: str) -> str:
 
 
 _AWS_PRINCIPAL = re.compile(
-    rf"arn:aws(?:-cn|-us-gov)?:iam::[0-9]{{12}}:(?:role|user)/(?:{_IAM_NAME}{{1,510}}/)*{_IAM_NAME}{{1,64}}", re.ASCII
+    rf"arn:{_AWS_PARTITIONS}:iam::[0-9]{{12}}:(?:role|user)/(?:{_IAM_NAME}{{1,510}}/)*{_IAM_NAME}{{1,64}}", re.ASCII
 )
 _EMAIL = r"[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+"
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"

@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 from collections import Counter
 
-from .model import PSA_MODES, EksCluster, GkeCluster, SecurityIntent
+from .model import PSA_MODES, EksCluster, GkeCluster, SecurityIntent, arn_partition, aws_partition
 from .plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, PSA_PREFIX, TEAM_LABEL
 from .quoting import MAX_SHOWN, quote
 
@@ -28,6 +28,7 @@ def check_references(intent: SecurityIntent, now: dt.datetime) -> list[Found]:
     found += _exceptions(intent, now)
     found += _provider_prerequisites(intent)
     found += _grants(intent)
+    found += _partitions(intent)
     return found
 
 
@@ -270,4 +271,42 @@ def _grants(intent: SecurityIntent) -> list[Found]:
                     out.append(_error(path + (provider, k), f"{principal} is listed twice in this grant"))
         if not (grant.aws or grant.gcp or grant.azure):
             out.append(_error(path, "grant names no principal (aws, gcp or azure)"))
+    return out
+
+
+def _partitions(intent: SecurityIntent) -> list[Found]:
+    """An IAM ARN must be in the partition of every EKS cluster it reaches (SPEC §11): EKS and
+    IAM never accept a principal from another partition."""
+    eks = [c for c in intent.clusters if isinstance(c, EksCluster)]
+    if not eks:
+        return []
+    every_team = [t.name for t in intent.teams]
+    hosted_by = {c.name: set(every_team) if "*" in c.teams else set(c.teams) for c in eks}
+    reaching: list[tuple[tuple, str, list[EksCluster]]] = []
+    for i, grant in enumerate(intent.cluster_access):
+        reaching += [(("clusterAccess", i, "aws", k), arn, eks) for k, arn in enumerate(grant.aws)]
+    for i, team in enumerate(intent.teams):
+        on = [c for c in eks if team.name in hosted_by[c.name]]
+        for j, grant in enumerate(team.access):
+            reaching += [(("teams", i, "access", j, "aws", k), arn, on) for k, arn in enumerate(grant.aws)]
+        for j, wi in enumerate(team.workload_identities):
+            if wi.aws:
+                reaching.append((("teams", i, "workloadIdentities", j, "aws"), wi.aws, on))
+    for i, cluster in enumerate(intent.clusters):
+        if isinstance(cluster, EksCluster):
+            reaching += [(("clusters", i, "nodeRoleArns", k), arn, [cluster]) for k, arn in enumerate(cluster.node_role_arns)]
+    out: list[Found] = []
+    for path, arn, clusters in reaching:
+        partition = arn_partition(arn)
+        other = [c for c in clusters if aws_partition(c.region) != partition]
+        if other:
+            named = ", ".join(f"{c.name!r} ({c.region}, partition {aws_partition(c.region)!r})" for c in other[:3])
+            more = f" and {len(other) - 3} more" if len(other) > 3 else ""
+            out.append(
+                _error(
+                    path,
+                    f"ARN partition {partition!r} differs from that of EKS cluster(s) {named}{more} it reaches; "
+                    "IAM principals only work in their own partition: use the cluster's partition in the ARN",
+                )
+            )
     return out

@@ -79,3 +79,80 @@ def test_other_prefixed_labels_and_annotations_stay_allowed():
     data["teams"][0]["namespaces"][1]["labels"]["app.kubernetes.io/part-of"] = "payments"
     data["teams"][0]["namespaces"][1]["annotations"] = {"pod-security.kubernetes.io/note": "set by fleet-intent"}
     assert _parse(data).intent.teams[0].namespaces[1].labels["app.kubernetes.io/part-of"] == "payments"
+
+
+# --- R18: AWS partitions -------------------------------------------------------------------------
+
+def _messages_at(problems, path: str) -> list[str]:
+    return [p.message for p in problems if p.path == path]
+
+
+def test_a_china_partition_principal_on_a_us_cluster_is_an_error_naming_the_clusters():
+    data = _example()
+    data["clusterAccess"][1]["aws"] = ["arn:aws-cn:iam::111122223333:role/security-audit"]
+    problems = _problems(data)
+    [message] = _messages_at(problems, "clusterAccess[1].aws[0]")
+    assert "'aws-cn'" in message and "'aws'" in message
+    assert "prod-use1" in message and "stage-use1" in message and "legacy-usw2" in message
+    assert {p.path for p in problems} == {"clusterAccess[1].aws[0]"}
+
+
+def test_a_china_region_cluster_refuses_the_aws_principals_that_reach_it():
+    data = _example()
+    data["clusters"][0]["region"] = "cn-north-1"  # prod-use1 hosts payments and checkout
+    problems = _problems(data)
+    for path in ("clusterAccess[0].aws[0]", "teams[0].access[0].aws[0]", "teams[1].workloadIdentities[0].aws"):
+        [message] = _messages_at(problems, path)
+        assert "prod-use1" in message and "cn-north-1" in message and "'aws-cn'" in message
+    # The data team is not on prod-use1: its principals reach only us-* clusters.
+    assert not _messages_at(problems, "teams[2].access[0].aws[0]")
+
+
+def test_a_node_role_from_another_partition_is_an_error():
+    data = _example()
+    data["clusters"][2]["nodeRoleArns"] = ["arn:aws-us-gov:iam::111122223333:role/legacy-usw2-nodes"]
+    [problem] = _problems(data)
+    assert problem.path == "clusters[2].nodeRoleArns[0]" and "legacy-usw2" in problem.message
+
+
+def test_govcloud_clusters_with_govcloud_principals_are_valid():
+    data = _example()
+    data["clusters"] = [c for c in data["clusters"] if c["provider"] != "eks"]
+    data["clusters"].append(
+        {"name": "gov-usw1", "provider": "eks", "accountId": "111122223333", "region": "us-gov-west-1",
+         "authenticationMode": "API", "teams": ["data"]}
+    )
+    data["exceptions"] = []
+    data["teams"][2]["access"][0]["aws"] = ["arn:aws-us-gov:iam::111122223333:role/data-engineers"]
+    # clusterAccess reaches every cluster: its aws principals must be GovCloud ones too.
+    problems = _problems(data)
+    assert {p.path for p in problems} == {"clusterAccess[0].aws[0]", "clusterAccess[1].aws[0]"}
+    for grant in data["clusterAccess"]:
+        grant["aws"] = [a.replace("arn:aws:", "arn:aws-us-gov:") for a in grant["aws"]]
+    assert _parse(data).intent.clusters[-1].region == "us-gov-west-1"
+
+
+@pytest.mark.parametrize(
+    "region, partition",
+    [("us-east-1", "aws"), ("cn-northwest-1", "aws-cn"), ("us-gov-east-1", "aws-us-gov"), ("us-iso-east-1", "aws-iso"),
+     ("us-isob-east-1", "aws-iso-b"), ("eu-isoe-west-1", "aws-iso-e"), ("us-isof-south-1", "aws-iso-f")],
+)
+def test_partition_of_a_region(region, partition):
+    from intent.model import aws_partition
+    from translators.common import aws_partition as used_by_translators
+
+    assert aws_partition(region) == partition
+    assert used_by_translators is aws_partition
+
+
+def test_iso_partition_principals_are_accepted_on_an_iso_cluster():
+    data = _example()
+    data["clusters"] = [
+        {"name": "iso-use1", "provider": "eks", "accountId": "111122223333", "region": "us-iso-east-1",
+         "authenticationMode": "API", "teams": ["checkout"]}
+    ]
+    data["exceptions"] = []
+    for grant in data["clusterAccess"] + data["teams"][1]["access"]:
+        grant["aws"] = [a.replace("arn:aws:", "arn:aws-iso:") for a in grant["aws"]]
+    data["teams"][1]["workloadIdentities"][0]["aws"] = "arn:aws-iso:iam::111122223333:role/checkout-web"
+    assert _parse(data).intent.clusters[0].region == "us-iso-east-1"
