@@ -16,6 +16,7 @@ from typing import Annotated, Literal, Union
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -203,6 +204,22 @@ AzureIdentityId = Annotated[
         )
     ),
 ]
+def _strict_date(value: object) -> dt.date:
+    """A YAML date or a 'YYYY-MM-DD' string; never a number (pydantic would read 1798675200 as
+    an epoch), a timestamp, or another spelling."""
+    expected = "expected an ISO date YYYY-MM-DD (e.g. 2027-06-30)"
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value, re.ASCII):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"{expected}; {quote(value)} is no such day ({exc})") from None
+    kind = "timestamp" if isinstance(value, dt.datetime) else type(value).__name__
+    raise ValueError(f"{expected}, got {kind} {quote(str(value) if isinstance(value, dt.date) else value)}")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_strict_date)]
 PsaVersion = Annotated[str, _check(r"latest|v1\.[0-9]{1,3}", "a PSA version ('latest' or 'v1.<minor>')")]
 ExceptionId = Annotated[str, _check(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}", "an exception id (letters, digits, '.', '_', '-')")]
 LabelKey = Annotated[
@@ -352,7 +369,7 @@ class PodSecurityException(Model):
     pod_security: PodSecurityOverride
     reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
     owner: Email
-    expires: dt.date
+    expires: IsoDate
 
     def expired(self, now: dt.datetime) -> bool:
         """True once `now` (UTC) is past the end of the expiry day."""

@@ -156,3 +156,38 @@ def test_iso_partition_principals_are_accepted_on_an_iso_cluster():
         grant["aws"] = [a.replace("arn:aws:", "arn:aws-iso:") for a in grant["aws"]]
     data["teams"][1]["workloadIdentities"][0]["aws"] = "arn:aws-iso:iam::111122223333:role/checkout-web"
     assert _parse(data).intent.clusters[0].region == "us-iso-east-1"
+
+
+# --- R19 (a, b): expires is an ISO date and nothing else ----------------------------------------
+
+@pytest.mark.parametrize(
+    "value",
+    [1798675200, 20261231, "20261231", "2027-6-30", "2027-06-30T00:00:00Z", True, 2027.5, "\u0662\u0660\u0662\u0667-\u0660\u0666-\u0663\u0660"],
+)
+def test_expires_that_is_not_an_iso_date_is_refused_saying_so(value):
+    data = _example()
+    data["exceptions"][0]["expires"] = value
+    [problem] = _problems(data)
+    assert problem.path == "exceptions[0].expires"
+    assert "ISO date YYYY-MM-DD" in problem.message, problem.message
+    assert "datetimes provided to dates" not in problem.message
+
+
+def test_a_yaml_timestamp_for_expires_is_refused():
+    text = EXAMPLE.read_text().replace("expires: 2027-06-30", "expires: 2027-06-30 12:00:00")
+    with pytest.raises(IntentError) as caught:
+        parse_intent(text.encode(), "r.yaml", NOW)
+    [problem] = caught.value.problems
+    assert problem.path == "exceptions[0].expires" and "ISO date YYYY-MM-DD" in problem.message
+
+
+def test_expires_as_a_yaml_date_or_a_quoted_iso_date_is_read_as_that_day():
+    import datetime as dt
+
+    assert _parse(_example()).intent.exceptions[0].expires == dt.date(2027, 6, 30)
+    data = _example()
+    data["exceptions"][0]["expires"] = "2027-06-30"
+    assert _parse(data).intent.exceptions[0].expires == dt.date(2027, 6, 30)
+    data["exceptions"][0]["expires"] = "2027-02-30"
+    [problem] = _problems(data)
+    assert "ISO date YYYY-MM-DD" in problem.message and "day is out of range" in problem.message
