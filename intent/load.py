@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import IntentError, Problem, UsageError
 from .model import AksCluster, EksCluster, GkeCluster, SecurityIntent
 from .quoting import MAX_SHOWN, quote, shorten
-from .validate import check_references
+from .validate import check_references, check_spellings
 from .yamlsafe import MAX_BYTES, Positions, format_path, read_yaml
 
 # A last guard for messages that quote input not passed through `quote` (e.g. pydantic's own).
@@ -97,7 +97,7 @@ def parse_intent(raw: bytes, path: str, now: dt.datetime) -> LoadedIntent:
         intent = SecurityIntent.model_validate(data)
     except ValidationError as exc:
         raise IntentError(_problems_from_pydantic(exc, data, positions, path)) from None
-    found = check_references(intent, now)
+    found = check_references(intent, now) + check_spellings(data)
     errors = [Problem(path, *positions.of_value(loc), format_path(loc), shorten(msg, MAX_MESSAGE)) for loc, msg, warn in found if not warn]
     warnings = [
         Problem(path, *positions.of_value(loc), format_path(loc), shorten(msg, MAX_MESSAGE), warning=True) for loc, msg, warn in found if warn

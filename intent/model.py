@@ -156,7 +156,8 @@ DNS1123Subdomain = Annotated[
     ),
 ]
 Email = Annotated[str, _check(_EMAIL, "an e-mail address")]
-Guid = Annotated[str, _check(_GUID, "a GUID (8-4-4-4-12 hex digits)")]
+# GUIDs are case-insensitive; the model keeps one spelling (lower case) for everything downstream.
+Guid = Annotated[str, _check(_GUID, "a GUID (8-4-4-4-12 hex digits)"), AfterValidator(str.lower)]
 AwsPrincipal = Annotated[str, AfterValidator(_check_aws_principal)]
 AwsRoleArn = Annotated[str, AfterValidator(_check_aws_role)]
 GcpPrincipal = Annotated[
@@ -172,6 +173,7 @@ AzurePrincipal = Annotated[
         rf"(?:group|user|servicePrincipal):{_GUID}",
         "an Azure principal (group:<object id>, user:<object id> or servicePrincipal:<object id>)",
     ),
+    AfterValidator(lambda value: value.split(":", 1)[0] + ":" + value.split(":", 1)[1].lower()),
 ]
 GcpServiceAccountEmail = Annotated[
     str,

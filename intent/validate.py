@@ -10,6 +10,8 @@ import datetime as dt
 import difflib
 from collections import Counter
 
+from pydantic.alias_generators import to_snake
+
 from .model import PSA_MODES, EksCluster, GkeCluster, SecurityIntent, arn_partition, aws_partition
 from .plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, PSA_PREFIX, TEAM_LABEL
 from .quoting import MAX_SHOWN, quote
@@ -310,3 +312,67 @@ def _partitions(intent: SecurityIntent) -> list[Found]:
                 )
             )
     return out
+
+
+def check_spellings(data: dict) -> list[Found]:
+    """Principals written two ways in one intent (the raw, schema-valid YAML data, before the
+    model lower-cases Azure ids): IAM role and user names are unique per account whatever their
+    case and path, and Entra object ids are GUIDs, also case-insensitive. Two spellings would
+    read as two principals (two access entries) where the provider has one."""
+    first: dict[tuple, tuple[tuple, str]] = {}
+    out: list[Found] = []
+    for path, text, key, what in _principal_spellings(data):
+        if key not in first:
+            first[key] = (path, text)
+            continue
+        where, seen = first[key]
+        if text == seen:
+            continue
+        if what == "IAM":
+            same_path = seen.rsplit("/", 1)[0].lower() == text.rsplit("/", 1)[0].lower()
+            how = "in another case" if same_path else "under another path"
+            why = "IAM role and user names are unique in an account whatever their case and path"
+        else:
+            how, why = "in another case", "Entra object ids are GUIDs, which are not distinguished by case"
+        out.append(
+            _error(path, f"{quote(text)} is {quote(seen)} (at {_fmt(where)}) written {how}: {why}; write it one way everywhere")
+        )
+    return out
+
+
+def _principal_spellings(data: dict):
+    """(path, text, identity key, 'IAM' | 'Entra') of each AWS and Azure principal, in order."""
+
+    def aws(path: tuple, arn: str):
+        head, _, rest = arn.partition(":role/") if ":role/" in arn else arn.partition(":user/")
+        kind = "role" if ":role/" in arn else "user"
+        return path, arn, ("iam", head, kind, rest.rsplit("/", 1)[-1].lower()), "IAM"
+
+    def azure(path: tuple, principal: str):
+        return path, principal, ("entra", principal.split(":", 1)[1].lower()), "Entra"
+
+    def grant(path: tuple, g: dict):
+        for k, arn in enumerate(g.get("aws") or []):
+            yield aws(path + ("aws", k), arn)
+        for k, principal in enumerate(g.get("azure") or []):
+            yield azure(path + ("azure", k), principal)
+
+    def field(mapping: dict, alias: str) -> tuple[str, list]:
+        # The model also takes the Python field name (populate_by_name); paths use what was written.
+        name = alias if alias in mapping else to_snake(alias)
+        return name, mapping.get(name) or []
+
+    top, grants = field(data, "clusterAccess")
+    for i, g in enumerate(grants):
+        yield from grant((top, i), g)
+    for i, team in enumerate(data.get("teams") or []):
+        for j, g in enumerate(team.get("access") or []):
+            yield from grant(("teams", i, "access", j), g)
+        name, identities = field(team, "workloadIdentities")
+        for j, wi in enumerate(identities):
+            if wi.get("aws"):
+                yield aws(("teams", i, name, j, "aws"), wi["aws"])
+    for i, cluster in enumerate(data.get("clusters") or []):
+        name, roles = field(cluster, "nodeRoleArns")
+        for k, arn in enumerate(roles):
+            yield aws(("clusters", i, name, k), arn)

@@ -82,7 +82,7 @@ def test_azure_resource_groups_may_use_unicode_letters_and_digits():
     "arn",
     [
         "arn:aws:iam::111122223333:role/a+b=c,d.e@f_g-h",
-        "arn:aws:iam::111122223333:role/ci/deploy/checkout-deployer",
+        "arn:aws:iam::111122223333:role/ci/deploy/release-bot",
         "arn:aws-us-gov:iam::111122223333:user/ops",
     ],
 )

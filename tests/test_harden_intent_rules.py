@@ -191,3 +191,70 @@ def test_expires_as_a_yaml_date_or_a_quoted_iso_date_is_read_as_that_day():
     data["exceptions"][0]["expires"] = "2027-02-30"
     [problem] = _problems(data)
     assert "ISO date YYYY-MM-DD" in problem.message and "day is out of range" in problem.message
+
+
+# --- R19c: one principal, one spelling --------------------------------------------------------
+
+def test_an_iam_role_spelled_in_another_case_in_another_grant_is_an_error():
+    data = _example()
+    data["teams"][1]["access"][0]["aws"].append("arn:aws:iam::111122223333:role/PAYMENTS-DEV")
+    [problem] = _problems(data)
+    assert problem.path == "teams[1].access[0].aws[1]"
+    assert "teams[0].access[0].aws[0]" in problem.message and "case" in problem.message
+
+
+def test_the_same_role_under_another_path_is_an_error():
+    data = _example()
+    data["clusterAccess"][1]["aws"].append("arn:aws:iam::111122223333:role/checkout-deployer")
+    [problem] = _problems(data)  # reported where the second spelling appears in the document
+    assert problem.path == "teams[1].access[1].aws[0]"
+    assert "clusterAccess[1].aws[1]" in problem.message and "under another path" in problem.message
+
+
+def test_a_workload_role_and_a_node_role_spelled_differently_from_a_grant_are_errors():
+    data = _example()
+    data["teams"][0]["workloadIdentities"][0]["aws"] = "arn:aws:iam::111122223333:role/Payments-Dev"
+    data["clusters"][2]["nodeRoleArns"].append("arn:aws:iam::111122223333:role/PLATFORM-ADMIN")
+    problems = _problems(data)
+    assert {p.path for p in problems} == {"teams[0].workloadIdentities[0].aws", "clusters[2].nodeRoleArns[1]"}
+
+
+def test_one_spelling_in_several_grants_and_other_accounts_stay_valid():
+    data = _example()
+    data["teams"][1]["access"][0]["aws"].append("arn:aws:iam::111122223333:role/payments-dev")
+    data["teams"][1]["access"][0]["aws"].append("arn:aws:iam::444455556666:role/PAYMENTS-DEV")
+    data["teams"][1]["access"][0]["aws"].append("arn:aws:iam::111122223333:user/payments-dev")
+    assert len(_parse(data).intent.teams[1].access[0].aws) == 4
+
+
+def test_an_azure_object_id_in_another_case_in_another_grant_is_an_error():
+    data = _example()
+    data["teams"][1]["access"][0]["azure"].append("group:6F1C2D3E-0000-4000-8000-000000000002")
+    [problem] = _problems(data)
+    assert problem.path == "teams[1].access[0].azure[1]"
+    assert "teams[0].access[0].azure[0]" in problem.message
+
+
+def test_azure_guids_are_read_in_lower_case_and_plan_the_same():
+    from intent.plan import plan_fleet
+
+    upper = _example()
+    upper["clusterAccess"][0]["azure"] = ["group:6F1C2D3E-0000-4000-8000-000000000001"]
+    upper["clusters"][4]["subscriptionId"] = "0B0C0D0E-0000-4000-8000-00000000000A"
+    upper["teams"][0]["workloadIdentities"][0]["azure"]["clientId"] = "0B0C0D0E-0000-4000-8000-000000000003"
+    upper["teams"][1]["access"][1]["azure"] = ["servicePrincipal:6F1C2D3E-0000-4000-8000-000000000005"]
+    intent = _parse(upper).intent
+    assert intent.cluster_access[0].azure == ["group:6f1c2d3e-0000-4000-8000-000000000001"]
+    assert intent.teams[1].access[1].azure == ["servicePrincipal:6f1c2d3e-0000-4000-8000-000000000005"]
+    assert intent.clusters[4].subscription_id == "0b0c0d0e-0000-4000-8000-00000000000a"
+    plan = lambda i: [c.to_dict() for c in plan_fleet(i, NOW).clusters]  # noqa: E731
+    assert plan(intent) == plan(_parse(_example()).intent)
+
+
+def test_spellings_are_compared_when_fields_use_their_python_names():
+    data = _example()
+    data["cluster_access"] = data.pop("clusterAccess")
+    data["cluster_access"][0]["aws"].append("arn:aws:iam::111122223333:role/Checkout-Web")
+    [problem] = _problems(data)
+    assert problem.path == "teams[1].workloadIdentities[0].aws"
+    assert "cluster_access[0].aws[1]" in problem.message
