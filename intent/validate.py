@@ -26,6 +26,8 @@ def check_references(intent: SecurityIntent, now: dt.datetime) -> list[Found]:
     found += _cluster_teams(intent)
     found += _team_contents(intent)
     found += _reserved_labels(intent)
+    found += _system_namespaces(intent)
+    found += _annotation_sizes(intent)
     found += _overrides(intent)
     found += _exceptions(intent, now)
     found += _provider_prerequisites(intent)
@@ -146,6 +148,49 @@ def _reserved_labels(intent: SecurityIntent) -> list[Found]:
                 why = _reserved_label(key)
                 if why:
                     out.append(_error(("teams", i, "namespaces", j, "labels", key), f"label {key!r} is reserved: {why}; remove it from labels"))
+    return out
+
+
+# Kubernetes' own namespaces: system components there run privileged pods (kube-proxy, CNI,
+# CSI node plugins), so the baseline or stricter PSA labels a team namespace gets would stop
+# them from being recreated. `default` is an ordinary namespace and may be a team's.
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
+
+
+def _system_namespaces(intent: SecurityIntent) -> list[Found]:
+    out: list[Found] = []
+    for i, team in enumerate(intent.teams):
+        for j, ns in enumerate(team.namespaces):
+            if ns.name in SYSTEM_NAMESPACES:
+                out.append(
+                    _error(
+                        ("teams", i, "namespaces", j, "name"),
+                        f"{ns.name!r} is a Kubernetes system namespace, not a team's: fleet-intent would stamp "
+                        "its Pod Security labels (baseline or stricter) on it, and the privileged system pods "
+                        "there could no longer start; leave it out (it is ignored by default)",
+                    )
+                )
+    return out
+
+
+# Kubernetes refuses an object whose annotations (keys plus values, in bytes) exceed 256 KiB
+# (apimachinery ValidateAnnotationsSize, TotalAnnotationSizeLimitB).
+MAX_ANNOTATION_BYTES = 256 * 1024
+
+
+def _annotation_sizes(intent: SecurityIntent) -> list[Found]:
+    out: list[Found] = []
+    for i, team in enumerate(intent.teams):
+        for j, ns in enumerate(team.namespaces):
+            size = sum(len(k.encode("utf-8")) + len(v.encode("utf-8")) for k, v in ns.annotations.items())
+            if size > MAX_ANNOTATION_BYTES:
+                out.append(
+                    _error(
+                        ("teams", i, "namespaces", j, "annotations"),
+                        f"annotations of namespace {ns.name!r} total {size} bytes (keys and values); Kubernetes "
+                        f"refuses more than {MAX_ANNOTATION_BYTES} (256 KiB) per object",
+                    )
+                )
     return out
 
 

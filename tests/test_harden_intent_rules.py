@@ -258,3 +258,42 @@ def test_spellings_are_compared_when_fields_use_their_python_names():
     [problem] = _problems(data)
     assert problem.path == "teams[1].workloadIdentities[0].aws"
     assert "cluster_access[0].aws[1]" in problem.message
+
+
+# --- R19d: Kubernetes' own namespaces are not team namespaces -----------------------------------
+
+@pytest.mark.parametrize("name", ["kube-system", "kube-public", "kube-node-lease"])
+def test_a_kubernetes_system_namespace_cannot_be_a_team_namespace(name):
+    data = _example()
+    data["teams"][2]["namespaces"].append({"name": name})
+    [problem] = _problems(data)
+    assert problem.path == "teams[2].namespaces[2].name"
+    assert name in problem.message and "Pod Security" in problem.message
+
+
+def test_default_and_other_kube_prefixed_names_stay_team_namespaces():
+    data = _example()
+    data["teams"][2]["namespaces"] += [{"name": "default"}, {"name": "kube-tools"}]
+    assert [ns.name for ns in _parse(data).intent.teams[2].namespaces][-2:] == ["default", "kube-tools"]
+
+
+# --- R19e: Kubernetes' size limit on annotations --------------------------------------------------
+
+def test_annotations_over_256_kib_in_total_are_refused():
+    data = _example()
+    data["teams"][1]["namespaces"][0]["annotations"]["acme.example/blob"] = "x" * (3 * 1024 * 1024)
+    [problem] = _problems(data)
+    assert problem.path == "teams[1].namespaces[0].annotations"
+    assert "262144" in problem.message and len(problem.message) < 400
+
+
+def test_annotations_count_keys_and_utf8_bytes_up_to_the_limit():
+    data = _example()
+    annotations = data["teams"][1]["namespaces"][0]["annotations"]
+    used = sum(len(k.encode()) + len(v.encode()) for k, v in annotations.items())
+    key = "acme.example/blob"
+    annotations[key] = "x" * (262144 - used - len(key))  # exactly at the limit
+    assert _parse(data)
+    annotations[key] = annotations[key][:-1] + "\u00e9"  # one more byte in UTF-8
+    [problem] = _problems(data)
+    assert "262145 bytes" in problem.message
