@@ -223,7 +223,7 @@ class _Builder:
         if node.tag == _STR_TAG:
             return node.value, None
         if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
-            return None, f"cannot read {what} {quote(node.value)}: a number of {len(node.value)} characters is too long"
+            return None, f"cannot read {what} {quote(node.value)}: a number of {len(node.value)} characters is too long (quote it to use it as text)"
         try:
             return self.loader.construct_object(node, deep=True), None
         except Exception as exc:  # noqa: BLE001 -- see the docstring
