@@ -89,12 +89,19 @@ def _check_aws_principal(value: str) -> str:
         )
     if "*" in value:
         raise ValueError(f"{quote(value)} contains a wildcard; name one IAM role or user")
-    if not _AWS_PRINCIPAL.fullmatch(value):
+    # An IAM path is at most 512 characters and a name 64, so no ARN comes near 1000.
+    if len(value) > 1000 or not _AWS_PRINCIPAL.fullmatch(value) or len(_iam_path(value)) > 512:
         raise ValueError(
             f"{quote(value)} is not an IAM role or user ARN (arn:aws:iam::<12 digits>:role/[<path>/]<name> "
-            "or :user/[<path>/]<name>; a name is at most 64 ASCII letters, digits and + = , . @ _ -)"
+            "or :user/[<path>/]<name>; a name is at most 64 ASCII letters, digits and + = , . @ _ -, a path at most 512)"
         )
     return value
+
+
+def _iam_path(arn: str) -> str:
+    """The IAM path of a role or user ARN (`/` when it has none, else `/<segments>/`)."""
+    rest = arn.split(":", 5)[-1].split("/", 1)[-1]
+    return "/" + rest.rsplit("/", 1)[0] + "/" if "/" in rest else "/"
 
 
 def _check_aws_role(value: str) -> str:
@@ -104,10 +111,6 @@ def _check_aws_role(value: str) -> str:
     return value
 
 
-# IAM names are ASCII letters, digits and + = , . @ _ - (at most 64); a path is `/`-separated
-# segments of the same characters before the name.
-_IAM_NAME = r"[A-Za-z0-9+=,.@_-]"
-_AWS_PARTITIONS = r"aws(?:-cn|-us-gov|-iso(?:-[bef])?)?"
 def _check_resource_group(value: str, what: str) -> str:
     """Azure's rule for resource group names: 1-90 of '_', '-', '.', '(', ')' and letters or
     digits as .NET's Char.IsLetterOrDigit defines them (Unicode letters and decimal digits,
@@ -137,6 +140,10 @@ def _check_identity_id(value: str, what: str) -> str:
     return value
 
 
+# IAM names are ASCII letters, digits and + = , . @ _ - (at most 64); a path is `/`-separated
+# segments of the same characters before the name.
+_IAM_NAME = r"[A-Za-z0-9+=,.@_-]"
+_AWS_PARTITIONS = r"aws(?:-cn|-us-gov|-iso(?:-[bef])?)?"
 _AWS_PRINCIPAL = re.compile(
     rf"arn:{_AWS_PARTITIONS}:iam::[0-9]{{12}}:(?:role|user)/(?:{_IAM_NAME}{{1,510}}/)*{_IAM_NAME}{{1,64}}", re.ASCII
 )

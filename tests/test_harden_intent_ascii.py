@@ -83,6 +83,7 @@ def test_azure_resource_groups_may_use_unicode_letters_and_digits():
     [
         "arn:aws:iam::111122223333:role/a+b=c,d.e@f_g-h",
         "arn:aws:iam::111122223333:role/ci/deploy/release-bot",
+        "arn:aws:iam::111122223333:role/" + "p/" * 255 + "name",  # a path of 511 characters
         "arn:aws-us-gov:iam::111122223333:user/ops",
     ],
 )
@@ -94,7 +95,10 @@ def test_ascii_iam_names_and_paths_stay_valid(arn):
 
 
 @pytest.mark.parametrize(
-    "arn", ["arn:aws:iam::111122223333:role/", "arn:aws:iam::111122223333:role/ci/", "arn:aws:iam::111122223333:role/ci//x", "arn:aws:iam::111122223333:role/" + "x" * 65]
+    "arn",
+    [
+        "arn:aws:iam::111122223333:role/" + "p/" * 256 + "name",  # the path /p/p/.../ is 513 characters
+        "arn:aws:iam::111122223333:role/", "arn:aws:iam::111122223333:role/ci/", "arn:aws:iam::111122223333:role/ci//x", "arn:aws:iam::111122223333:role/" + "x" * 65]
 )
-def test_iam_arn_needs_a_name_of_at_most_64_characters(arn):
+def test_iam_arn_needs_a_name_of_at_most_64_characters_and_a_path_of_at_most_512(arn):
     _refused(_set(("clusterAccess", 0, "aws", 0), arn), "clusterAccess[0].aws[0]", "IAM role or user ARN")
