@@ -18,9 +18,12 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import IntentError, Problem, UsageError
 from .model import AksCluster, EksCluster, GkeCluster, SecurityIntent
-from .validate import check_references
+from .quoting import MAX_SHOWN, quote, shorten
+from .validate import check_references, check_spellings
 from .yamlsafe import MAX_BYTES, Positions, format_path, read_yaml
 
+# A last guard for messages that quote input not passed through `quote` (e.g. pydantic's own).
+MAX_MESSAGE = 600
 _CLUSTER_BY_TAG = {"eks": EksCluster, "gke": GkeCluster, "aks": AksCluster}
 
 
@@ -87,16 +90,18 @@ def parse_intent(raw: bytes, path: str, now: dt.datetime) -> LoadedIntent:
         raise IntentError([Problem(path, 1, 1, "", f"not UTF-8 text (byte {exc.start})")]) from None
     data, positions, yaml_problems = read_yaml(text)
     if yaml_problems:
-        raise IntentError([Problem(path, p.line, p.col, format_path(p.path), p.message) for p in yaml_problems])
+        raise IntentError([Problem(path, p.line, p.col, format_path(p.path), shorten(p.message, MAX_MESSAGE)) for p in yaml_problems])
     if not isinstance(data, dict):
         raise IntentError([Problem(path, 1, 1, "", "an intent is a YAML mapping starting with 'apiVersion: fleet-intent/v1'")])
     try:
         intent = SecurityIntent.model_validate(data)
     except ValidationError as exc:
         raise IntentError(_problems_from_pydantic(exc, data, positions, path)) from None
-    found = check_references(intent, now)
-    errors = [Problem(path, *positions.of_value(loc), format_path(loc), msg) for loc, msg, warn in found if not warn]
-    warnings = [Problem(path, *positions.of_value(loc), format_path(loc), msg, warning=True) for loc, msg, warn in found if warn]
+    found = check_references(intent, now) + check_spellings(data)
+    errors = [Problem(path, *positions.of_value(loc), format_path(loc), shorten(msg, MAX_MESSAGE)) for loc, msg, warn in found if not warn]
+    warnings = [
+        Problem(path, *positions.of_value(loc), format_path(loc), shorten(msg, MAX_MESSAGE), warning=True) for loc, msg, warn in found if warn
+    ]
     if errors:
         raise IntentError(errors)
     return LoadedIntent(intent, path, hashlib.sha256(raw).hexdigest(), tuple(warnings), positions)
@@ -116,7 +121,7 @@ def _problems_from_pydantic(exc: ValidationError, data: Any, positions: Position
             line, col = positions.of_value(loc[:-1])
         else:
             line, col = positions.of_value(loc)
-        problems.append(Problem(path, line, col, format_path(loc), message))
+        problems.append(Problem(path, line, col, format_path(loc), shorten(message, MAX_MESSAGE)))
     return problems
 
 
@@ -182,6 +187,8 @@ def _item_type(tp: Any) -> Any:
 
 
 def _suggest(word: str, choices: list[str]) -> str:
+    if len(word) > MAX_SHOWN:  # no field or option is that long; don't compare megabytes
+        return ""
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
@@ -195,24 +202,24 @@ def _message(error: dict, model: type | None, loc: tuple) -> str:
         allowed = [info.alias or name for name, info in model.model_fields.items()] if model else []
         hint = _suggest(field, allowed)
         valid = f" (valid: {', '.join(allowed)})" if allowed and not hint else ""
-        return f"unknown field {field!r}{hint}{valid}"
+        return f"unknown field {quote(field)}{hint}{valid}"
     if kind == "missing":
         return f"required field {str(loc[-1])!r} is missing"
     if kind in ("literal_error", "enum"):
         expected = ctx.get("expected", "")
         options = [o.strip().strip("'\"") for o in expected.replace(" or ", ",").split(",") if o.strip()]
-        return f"{value!r} is not one of {', '.join(options)}{_suggest(str(value), options)}"
+        return f"{quote(value)} is not one of {', '.join(options)}{_suggest(str(value), options)}"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         options = ["eks", "gke", "aks"]
         if kind == "union_tag_not_found":
             return "required field 'provider' is missing (one of eks, gke, aks)"
         tag = ctx.get("tag", value)
-        return f"{tag!r} is not one of eks, gke, aks{_suggest(str(tag), options)}"
+        return f"{quote(tag)} is not one of eks, gke, aks{_suggest(str(tag), options)}"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     if kind in ("string_type", "str_type"):
         hint = " (quote it)" if isinstance(value, (int, float, bool, dt.date)) else ""
-        return f"expected text, got {type(value).__name__} {value!r}{hint}"
+        return f"expected text, got {type(value).__name__} {quote(value)}{hint}"
     if kind in ("list_type",):
         return f"expected a list, got {type(value).__name__}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):

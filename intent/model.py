@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from enum import Enum
 from typing import Annotated, Literal, Union
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -22,6 +24,8 @@ from pydantic import (
     Tag,
 )
 from pydantic.alias_generators import to_camel
+
+from .quoting import quote
 
 API_VERSION = "fleet-intent/v1"
 KIND = "SecurityIntent"
@@ -48,40 +52,101 @@ PSA_MODES = ("enforce", "audit", "warn")
 
 
 def _check(pattern: str, what: str):
-    regex = re.compile(pattern)
+    # re.ASCII: without it `\d` and `\w` also match Arabic-Indic or full-width digits and
+    # non-Latin letters, which no provider id below accepts (or which only look like ASCII).
+    regex = re.compile(pattern, re.ASCII)
 
     def validate(value: str) -> str:
         if not regex.fullmatch(value):
-            raise ValueError(f"{value!r} is not {what}")
+            raise ValueError(f"{quote(value)} is not {what}")
         return value
 
     return AfterValidator(validate)
 
 
+def aws_partition(region: str) -> str:
+    """The AWS partition of a region: ARNs used on a cluster there must be in it."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    iso = re.search(r"-iso([a-z]?)-", region)
+    if iso:
+        return f"aws-iso-{iso[1]}" if iso[1] else "aws-iso"
+    return "aws"
+
+
+def arn_partition(arn: str) -> str:
+    """The partition of an ARN (`arn:<partition>:...`)."""
+    return arn.split(":", 2)[1]
+
+
 def _check_aws_principal(value: str) -> str:
-    if ":assumed-role/" in value or value.startswith("arn:aws:sts:"):
+    if ":assumed-role/" in value or re.match(r"arn:aws[a-z-]*:sts:", value):
         raise ValueError(
-            f"{value!r} is an STS assumed-role session ARN; EKS and aws-auth match the IAM role "
+            f"{quote(value)} is an STS assumed-role session ARN; EKS and aws-auth match the IAM role "
             "ARN (arn:aws:iam::<account>:role/<name>), never a session"
         )
     if "*" in value:
-        raise ValueError(f"{value!r} contains a wildcard; name one IAM role or user")
-    if not _AWS_PRINCIPAL.fullmatch(value):
+        raise ValueError(f"{quote(value)} contains a wildcard; name one IAM role or user")
+    # An IAM path is at most 512 characters and a name 64, so no ARN comes near 1000.
+    if len(value) > 1000 or not _AWS_PRINCIPAL.fullmatch(value) or len(_iam_path(value)) > 512:
         raise ValueError(
-            f"{value!r} is not an IAM role or user ARN (arn:aws:iam::<12 digits>:role/<name> "
-            "or :user/<name>)"
+            f"{quote(value)} is not an IAM role or user ARN (arn:aws:iam::<12 digits>:role/[<path>/]<name> "
+            "or :user/[<path>/]<name>; a name is at most 64 ASCII letters, digits and + = , . @ _ -, a path at most 512)"
         )
     return value
+
+
+def _iam_path(arn: str) -> str:
+    """The IAM path of a role or user ARN (`/` when it has none, else `/<segments>/`)."""
+    rest = arn.split(":", 5)[-1].split("/", 1)[-1]
+    return "/" + rest.rsplit("/", 1)[0] + "/" if "/" in rest else "/"
 
 
 def _check_aws_role(value: str) -> str:
     _check_aws_principal(value)
     if ":role/" not in value:
-        raise ValueError(f"{value!r} is not an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)")
+        raise ValueError(f"{quote(value)} is not an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)")
     return value
 
 
-_AWS_PRINCIPAL = re.compile(r"arn:aws(?:-cn|-us-gov)?:iam::\d{12}:(?:role|user)/[\w+=,.@/-]{1,512}")
+def _check_resource_group(value: str, what: str) -> str:
+    """Azure's rule for resource group names: 1-90 of '_', '-', '.', '(', ')' and letters or
+    digits as .NET's Char.IsLetterOrDigit defines them (Unicode letters and decimal digits,
+    so not only ASCII), not ending in '.'."""
+    ok = 1 <= len(value) <= 90 and not value.endswith(".")
+    if not ok or not all(ch in "_-.()" or unicodedata.category(ch) in _LETTER_OR_DIGIT for ch in value):
+        raise ValueError(f"{quote(value)} is not {what}")
+    return value
+
+
+# .NET Char.IsLetterOrDigit: UppercaseLetter, LowercaseLetter, TitlecaseLetter, ModifierLetter,
+# OtherLetter, DecimalDigitNumber.
+_LETTER_OR_DIGIT = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd"}
+_IDENTITY_ID = re.compile(
+    r"/subscriptions/(?P<sub>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
+    r"/resourceGroups/(?P<rg>[^/]{1,90})/providers/Microsoft\.ManagedIdentity/"
+    r"userAssignedIdentities/[A-Za-z0-9][A-Za-z0-9_-]{2,127}",
+    re.ASCII,
+)
+
+
+def _check_identity_id(value: str, what: str) -> str:
+    match = _IDENTITY_ID.fullmatch(value)
+    if not match:
+        raise ValueError(f"{quote(value)} is not {what}")
+    _check_resource_group(match["rg"], f"a resource group name in {what}")
+    return value
+
+
+# IAM names are ASCII letters, digits and + = , . @ _ - (at most 64); a path is `/`-separated
+# segments of the same characters before the name.
+_IAM_NAME = r"[A-Za-z0-9+=,.@_-]"
+_AWS_PARTITIONS = r"aws(?:-cn|-us-gov|-iso(?:-[bef])?)?"
+_AWS_PRINCIPAL = re.compile(
+    rf"arn:{_AWS_PARTITIONS}:iam::[0-9]{{12}}:(?:role|user)/(?:{_IAM_NAME}{{1,510}}/)*{_IAM_NAME}{{1,64}}", re.ASCII
+)
 _EMAIL = r"[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+"
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
@@ -98,7 +163,8 @@ DNS1123Subdomain = Annotated[
     ),
 ]
 Email = Annotated[str, _check(_EMAIL, "an e-mail address")]
-Guid = Annotated[str, _check(_GUID, "a GUID (8-4-4-4-12 hex digits)")]
+# GUIDs are case-insensitive; the model keeps one spelling (lower case) for everything downstream.
+Guid = Annotated[str, _check(_GUID, "a GUID (8-4-4-4-12 hex digits)"), AfterValidator(str.lower)]
 AwsPrincipal = Annotated[str, AfterValidator(_check_aws_principal)]
 AwsRoleArn = Annotated[str, AfterValidator(_check_aws_role)]
 GcpPrincipal = Annotated[
@@ -114,6 +180,7 @@ AzurePrincipal = Annotated[
         rf"(?:group|user|servicePrincipal):{_GUID}",
         "an Azure principal (group:<object id>, user:<object id> or servicePrincipal:<object id>)",
     ),
+    AfterValidator(lambda value: value.split(":", 1)[0] + ":" + value.split(":", 1)[1].lower()),
 ]
 GcpServiceAccountEmail = Annotated[
     str,
@@ -128,21 +195,41 @@ GcpProjectId = Annotated[
 GcpLocation = Annotated[
     str, _check(r"[a-z]+-[a-z]+[0-9]+(?:-[a-z])?", "a GCP region or zone (e.g. europe-west1, europe-west1-b)")
 ]
-AwsAccountId = Annotated[str, _check(r"\d{12}", "a 12-digit AWS account id (quote it in YAML)")]
-AwsRegion = Annotated[str, _check(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d", "an AWS region (e.g. us-east-1)")]
+AwsAccountId = Annotated[str, _check(r"[0-9]{12}", "a 12-digit AWS account id (quote it in YAML)")]
+AwsRegion = Annotated[str, _check(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9]", "an AWS region (e.g. us-east-1)")]
 AzureResourceGroup = Annotated[
-    str, _check(r"[\w().-]{0,89}[\w()-]", "an Azure resource group name (letters, digits, '_', '-', '.', '()')")
+    str,
+    AfterValidator(
+        lambda value: _check_resource_group(value, "an Azure resource group name (1-90 letters, digits, '_', '-', '.', '()'; not ending in '.')")
+    ),
 ]
 AzureIdentityId = Annotated[
     str,
-    _check(
-        rf"/subscriptions/{_GUID}/resourceGroups/[\w().-]{{1,90}}/providers/Microsoft\.ManagedIdentity/"
-        r"userAssignedIdentities/[A-Za-z0-9][\w-]{2,127}",
-        "a user-assigned managed identity resource id (/subscriptions/<sub>/resourceGroups/<rg>/providers/"
-        "Microsoft.ManagedIdentity/userAssignedIdentities/<name>)",
+    AfterValidator(
+        lambda value: _check_identity_id(
+            value,
+            "a user-assigned managed identity resource id (/subscriptions/<sub>/resourceGroups/<rg>/providers/"
+            "Microsoft.ManagedIdentity/userAssignedIdentities/<name>; the name 3-128 ASCII letters, digits, '-', '_')",
+        )
     ),
 ]
-PsaVersion = Annotated[str, _check(r"latest|v1\.\d{1,3}", "a PSA version ('latest' or 'v1.<minor>')")]
+def _strict_date(value: object) -> dt.date:
+    """A YAML date or a 'YYYY-MM-DD' string; never a number (pydantic would read 1798675200 as
+    an epoch), a timestamp, or another spelling."""
+    expected = "expected an ISO date YYYY-MM-DD (e.g. 2027-06-30)"
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value, re.ASCII):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"{expected}; {quote(value)} is no such day ({exc})") from None
+    kind = "timestamp" if isinstance(value, dt.datetime) else type(value).__name__
+    raise ValueError(f"{expected}, got {kind} {quote(str(value) if isinstance(value, dt.date) else value)}")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_strict_date)]
+PsaVersion = Annotated[str, _check(r"latest|v1\.[0-9]{1,3}", "a PSA version ('latest' or 'v1.<minor>')")]
 ExceptionId = Annotated[str, _check(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}", "an exception id (letters, digits, '.', '_', '-')")]
 LabelKey = Annotated[
     str,
@@ -291,7 +378,7 @@ class PodSecurityException(Model):
     pod_security: PodSecurityOverride
     reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
     owner: Email
-    expires: dt.date
+    expires: IsoDate
 
     def expired(self, now: dt.datetime) -> bool:
         """True once `now` (UTC) is past the end of the expiry day."""

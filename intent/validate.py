@@ -10,7 +10,11 @@ import datetime as dt
 import difflib
 from collections import Counter
 
-from .model import PSA_MODES, EksCluster, GkeCluster, SecurityIntent
+from pydantic.alias_generators import to_snake
+
+from .model import PSA_MODES, EksCluster, GkeCluster, SecurityIntent, arn_partition, aws_partition
+from .plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, PSA_PREFIX, TEAM_LABEL
+from .quoting import MAX_SHOWN, quote
 
 Found = tuple[tuple, str, bool]
 
@@ -21,10 +25,14 @@ def check_references(intent: SecurityIntent, now: dt.datetime) -> list[Found]:
     found += _unique_names(intent)
     found += _cluster_teams(intent)
     found += _team_contents(intent)
+    found += _reserved_labels(intent)
+    found += _system_namespaces(intent)
+    found += _annotation_sizes(intent)
     found += _overrides(intent)
     found += _exceptions(intent, now)
     found += _provider_prerequisites(intent)
     found += _grants(intent)
+    found += _partitions(intent)
     return found
 
 
@@ -38,7 +46,7 @@ def _duplicates(items: list[tuple[tuple, str]], what: str, why: str = "") -> lis
     for path, name in items:
         if name in seen:
             first = seen[name]
-            out.append(_error(path, f"{what} {name!r} is already declared at {_fmt(first)}{why}"))
+            out.append(_error(path, f"{what} {quote(name)} is already declared at {_fmt(first)}{why}"))
         else:
             seen[name] = path
     return out
@@ -75,12 +83,14 @@ def _cluster_teams(intent: SecurityIntent) -> list[Found]:
             continue
         for j, team in enumerate(cluster.teams):
             if team != "*" and team not in names:
-                out.append(_error(("clusters", i, "teams", j), f"no team named {team!r}{_hint(team, names, 'teams')}"))
+                out.append(_error(("clusters", i, "teams", j), f"no team named {quote(team)}{_hint(team, names, 'teams')}"))
         out += _duplicates([(("clusters", i, "teams", j), t) for j, t in enumerate(cluster.teams)], "team")
     return out
 
 
 def _hint(word: str, choices: list[str], what: str = "valid") -> str:
+    if len(word) > MAX_SHOWN:  # longer than any name; don't compare megabytes
+        return ""
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     if close:
         return f"; did you mean {close[0]!r}?"
@@ -108,6 +118,79 @@ def _team_contents(intent: SecurityIntent) -> list[Found]:
         )
         if team.access and not team.namespaces:
             out.append(_error(("teams", i, "access"), f"team {team.name!r} has access grants but no namespaces to grant them in"))
+    return out
+
+
+# Namespace labels the plan sets itself (or Kubernetes does); a user value would be replaced.
+_RESERVED_LABELS = {
+    MANAGED_BY_LABEL: f"fleet-intent sets it to {MANAGED_BY_VALUE!r} on every namespace it manages",
+    TEAM_LABEL: "fleet-intent sets it to the namespace's owning team",
+    "kubernetes.io/metadata.name": "Kubernetes sets it to the namespace's name",
+}
+
+
+def _reserved_label(key: str) -> str | None:
+    """Why `key` cannot be set in a namespace's `labels`, or None when it can."""
+    if key.startswith(PSA_PREFIX):
+        return (
+            "fleet-intent sets the Pod Security labels from the effective levels: set the level with "
+            "the namespace's podSecurity (as strict or stricter than the org), or declare a weaker one "
+            "in exceptions (with an owner and an expiry)"
+        )
+    return _RESERVED_LABELS.get(key)
+
+
+def _reserved_labels(intent: SecurityIntent) -> list[Found]:
+    out: list[Found] = []
+    for i, team in enumerate(intent.teams):
+        for j, ns in enumerate(team.namespaces):
+            for key in ns.labels:
+                why = _reserved_label(key)
+                if why:
+                    out.append(_error(("teams", i, "namespaces", j, "labels", key), f"label {key!r} is reserved: {why}; remove it from labels"))
+    return out
+
+
+# Kubernetes' own namespaces: system components there run privileged pods (kube-proxy, CNI,
+# CSI node plugins), so the baseline or stricter PSA labels a team namespace gets would stop
+# them from being recreated. `default` is an ordinary namespace and may be a team's.
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
+
+
+def _system_namespaces(intent: SecurityIntent) -> list[Found]:
+    out: list[Found] = []
+    for i, team in enumerate(intent.teams):
+        for j, ns in enumerate(team.namespaces):
+            if ns.name in SYSTEM_NAMESPACES:
+                out.append(
+                    _error(
+                        ("teams", i, "namespaces", j, "name"),
+                        f"{ns.name!r} is a Kubernetes system namespace, not a team's: fleet-intent would stamp "
+                        "its Pod Security labels (baseline or stricter) on it, and the privileged system pods "
+                        "there could no longer start; leave it out (it is ignored by default)",
+                    )
+                )
+    return out
+
+
+# Kubernetes refuses an object whose annotations (keys plus values, in bytes) exceed 256 KiB
+# (apimachinery ValidateAnnotationsSize, TotalAnnotationSizeLimitB).
+MAX_ANNOTATION_BYTES = 256 * 1024
+
+
+def _annotation_sizes(intent: SecurityIntent) -> list[Found]:
+    out: list[Found] = []
+    for i, team in enumerate(intent.teams):
+        for j, ns in enumerate(team.namespaces):
+            size = sum(len(k.encode("utf-8")) + len(v.encode("utf-8")) for k, v in ns.annotations.items())
+            if size > MAX_ANNOTATION_BYTES:
+                out.append(
+                    _error(
+                        ("teams", i, "namespaces", j, "annotations"),
+                        f"annotations of namespace {ns.name!r} total {size} bytes (keys and values); Kubernetes "
+                        f"refuses more than {MAX_ANNOTATION_BYTES} (256 KiB) per object",
+                    )
+                )
     return out
 
 
@@ -236,3 +319,105 @@ def _grants(intent: SecurityIntent) -> list[Found]:
         if not (grant.aws or grant.gcp or grant.azure):
             out.append(_error(path, "grant names no principal (aws, gcp or azure)"))
     return out
+
+
+def _partitions(intent: SecurityIntent) -> list[Found]:
+    """An IAM ARN must be in the partition of every EKS cluster it reaches (SPEC §11): EKS and
+    IAM never accept a principal from another partition."""
+    eks = [c for c in intent.clusters if isinstance(c, EksCluster)]
+    if not eks:
+        return []
+    every_team = [t.name for t in intent.teams]
+    hosted_by = {c.name: set(every_team) if "*" in c.teams else set(c.teams) for c in eks}
+    reaching: list[tuple[tuple, str, list[EksCluster]]] = []
+    for i, grant in enumerate(intent.cluster_access):
+        reaching += [(("clusterAccess", i, "aws", k), arn, eks) for k, arn in enumerate(grant.aws)]
+    for i, team in enumerate(intent.teams):
+        on = [c for c in eks if team.name in hosted_by[c.name]]
+        for j, grant in enumerate(team.access):
+            reaching += [(("teams", i, "access", j, "aws", k), arn, on) for k, arn in enumerate(grant.aws)]
+        for j, wi in enumerate(team.workload_identities):
+            if wi.aws:
+                reaching.append((("teams", i, "workloadIdentities", j, "aws"), wi.aws, on))
+    for i, cluster in enumerate(intent.clusters):
+        if isinstance(cluster, EksCluster):
+            reaching += [(("clusters", i, "nodeRoleArns", k), arn, [cluster]) for k, arn in enumerate(cluster.node_role_arns)]
+    out: list[Found] = []
+    for path, arn, clusters in reaching:
+        partition = arn_partition(arn)
+        other = [c for c in clusters if aws_partition(c.region) != partition]
+        if other:
+            named = ", ".join(f"{c.name!r} ({c.region}, partition {aws_partition(c.region)!r})" for c in other[:3])
+            more = f" and {len(other) - 3} more" if len(other) > 3 else ""
+            out.append(
+                _error(
+                    path,
+                    f"ARN partition {partition!r} differs from that of EKS cluster(s) {named}{more} it reaches; "
+                    "IAM principals only work in their own partition: use the cluster's partition in the ARN",
+                )
+            )
+    return out
+
+
+def check_spellings(data: dict) -> list[Found]:
+    """Principals written two ways in one intent (the raw, schema-valid YAML data, before the
+    model lower-cases Azure ids): IAM role and user names are unique per account whatever their
+    case and path, and Entra object ids are GUIDs, also case-insensitive. Two spellings would
+    read as two principals (two access entries) where the provider has one."""
+    first: dict[tuple, tuple[tuple, str]] = {}
+    out: list[Found] = []
+    for path, text, key, what in _principal_spellings(data):
+        if key not in first:
+            first[key] = (path, text)
+            continue
+        where, seen = first[key]
+        if text == seen:
+            continue
+        if what == "IAM":
+            same_path = seen.rsplit("/", 1)[0].lower() == text.rsplit("/", 1)[0].lower()
+            how = "in another case" if same_path else "under another path"
+            why = "IAM role and user names are unique in an account whatever their case and path"
+        else:
+            how, why = "in another case", "Entra object ids are GUIDs, which are not distinguished by case"
+        out.append(
+            _error(path, f"{quote(text)} is {quote(seen)} (at {_fmt(where)}) written {how}: {why}; write it one way everywhere")
+        )
+    return out
+
+
+def _principal_spellings(data: dict):
+    """(path, text, identity key, 'IAM' | 'Entra') of each AWS and Azure principal, in order."""
+
+    def aws(path: tuple, arn: str):
+        head, _, rest = arn.partition(":role/") if ":role/" in arn else arn.partition(":user/")
+        kind = "role" if ":role/" in arn else "user"
+        return path, arn, ("iam", head, kind, rest.rsplit("/", 1)[-1].lower()), "IAM"
+
+    def azure(path: tuple, principal: str):
+        return path, principal, ("entra", principal.split(":", 1)[1].lower()), "Entra"
+
+    def grant(path: tuple, g: dict):
+        for k, arn in enumerate(g.get("aws") or []):
+            yield aws(path + ("aws", k), arn)
+        for k, principal in enumerate(g.get("azure") or []):
+            yield azure(path + ("azure", k), principal)
+
+    def field(mapping: dict, alias: str) -> tuple[str, list]:
+        # The model also takes the Python field name (populate_by_name); paths use what was written.
+        name = alias if alias in mapping else to_snake(alias)
+        return name, mapping.get(name) or []
+
+    top, grants = field(data, "clusterAccess")
+    for i, g in enumerate(grants):
+        yield from grant((top, i), g)
+    for i, team in enumerate(data.get("teams") or []):
+        for j, g in enumerate(team.get("access") or []):
+            yield from grant(("teams", i, "access", j), g)
+        name, identities = field(team, "workloadIdentities")
+        for j, wi in enumerate(identities):
+            if wi.get("aws"):
+                yield aws(("teams", i, name, j, "aws"), wi["aws"])
+    for i, cluster in enumerate(data.get("clusters") or []):
+        name, roles = field(cluster, "nodeRoleArns")
+        for k, arn in enumerate(roles):
+            yield aws(("clusters", i, name, k), arn)

@@ -12,6 +12,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from .quoting import quote, shorten
+
 MAX_BYTES = 10 * 1024 * 1024
 # PyYAML's safe loader, in C (libyaml) where PyYAML was built with it: the same documents, faster.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -28,6 +30,21 @@ _CORE_TAGS = {
     "tag:yaml.org,2002:map",
     "tag:yaml.org,2002:seq",
 }
+_STR_TAG = "tag:yaml.org,2002:str"
+# What each core tag reads, for "cannot read 'x' as ..." messages.
+_TAG_MEANS = {
+    "tag:yaml.org,2002:int": "an integer",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "a boolean (true or false)",
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:timestamp": "a date (YYYY-MM-DD) or timestamp",
+    "tag:yaml.org,2002:map": "a mapping",
+    "tag:yaml.org,2002:seq": "a list",
+}
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+# No intent field needs a longer number; YAML 1.1 base-60 integers (1:30:30...) take quadratic
+# time to build, so a long one is refused before it is computed.
+MAX_NUMBER_CHARS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,11 +207,32 @@ class _Builder:
         if isinstance(node, SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
+        value, problem = self._scalar(node, "value")
+        if problem:
+            self.problems.append(_at(node.start_mark, path, problem))
+        return value
+
+    def _scalar(self, node: ScalarNode, what: str) -> tuple[Any, str | None]:
+        """Construct a core-schema scalar; (None, message) when its tag cannot take the text.
+
+        PyYAML's constructors fail on such text with whatever error their code happens to hit
+        (KeyError for `!!bool abc`, IndexError for `!!int ""`, AttributeError for
+        `!!timestamp foo`, ValueError for `2020-02-30`), so any failure here means the same:
+        the value cannot be read as its tag says.
+        """
+        if node.tag == _STR_TAG:
+            return node.value, None
+        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+            return None, f"cannot read {what} {quote(node.value)}: a number of {len(node.value)} characters is too long (quote it to use it as text)"
         try:
-            return self.loader.construct_object(node, deep=True)
-        except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
-            self.problems.append(_at(node.start_mark, path, f"cannot read value {node.value!r}: {exc}"))
-            return None
+            return self.loader.construct_object(node, deep=True), None
+        except Exception as exc:  # noqa: BLE001 -- see the docstring
+            detail = _one_line(exc) if isinstance(exc, (ValueError, OverflowError)) else ""
+            means = _TAG_MEANS.get(node.tag, node.tag)
+            implicit = node.style is None and self.loader.resolve(ScalarNode, node.value, (True, False)) == node.tag
+            short = node.tag.rsplit(":", 1)[-1]
+            fix = "quote it to use it as text" if implicit else f"remove the !!{short} tag or write {means}"
+            return None, f"cannot read {what} {quote(node.value)} as {means}{': ' + shorten(detail) if detail else ''}; {fix}"
 
     def _mapping(self, node: MappingNode, path: Path) -> dict:
         out: dict = {}
@@ -206,14 +244,17 @@ class _Builder:
             if not isinstance(key_node, ScalarNode) or key_node.tag not in _CORE_TAGS:
                 self.problems.append(_at(key_node.start_mark, path, "mapping keys must be plain strings"))
                 continue
-            key = self.loader.construct_object(key_node) if key_node.tag != "tag:yaml.org,2002:str" else key_node.value
+            key, problem = self._scalar(key_node, "key")
+            if problem:
+                self.problems.append(_at(key_node.start_mark, path, problem))
+                continue
             if not isinstance(key, str):
                 # `on:`/`yes:`/`1:` keys turn into bools and ints in YAML 1.1; keep them as text.
                 key = key_node.value
             if key in seen:
                 line, col = seen[key]
                 self.problems.append(
-                    _at(key_node.start_mark, path + (key,), f"duplicate key {key!r} (first defined at line {line}); a repeated key silently replaces the first")
+                    _at(key_node.start_mark, path + (key,), f"duplicate key {quote(key)} (first defined at line {line}); a repeated key silently replaces the first")
                 )
                 continue
             seen[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
@@ -223,11 +264,12 @@ class _Builder:
 
 
 def format_path(path: Path) -> str:
-    """`('teams', 0, 'name')` -> `teams[0].name`."""
+    """`('teams', 0, 'name')` -> `teams[0].name` (a very long key is shortened)."""
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            part = shorten(str(part))
+            out += f".{part}" if out else part
     return out

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from jinja2 import Environment
 
+from intent.model import aws_partition  # noqa: F401 -- the partition rule lives with the intent's validation
 from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, TEAM_LABEL, ClusterPlan, Grant, WorkloadIdentityPlan
 from intent.render import RenderError, render_cached, render_template
 
@@ -128,19 +129,6 @@ def claim(seen: dict[str, object], address: str, owner: object, what: str, clust
 
 def _is_guid(text: str) -> bool:
     return re.fullmatch(r"[0-9a-fA-F-]{36}", text) is not None
-
-
-def aws_partition(region: str) -> str:
-    """The AWS partition of a region (policy ARNs must use the cluster's partition)."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if "-isob-" in region:
-        return "aws-iso-b"
-    if "-iso-" in region:
-        return "aws-iso"
-    return "aws"
 
 
 @dataclass(frozen=True, slots=True)
