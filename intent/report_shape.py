@@ -69,7 +69,7 @@ def _clusters(clusters: list[Any]) -> dict[str, str]:
 
 def _finding(finding: Any, where: str) -> None:
     _fields(_object(finding, where), tuple(f for f in FINDING_FIELDS if f not in FINDING_OPTIONAL), FINDING_OPTIONAL, where)
-    if finding["rule"] not in RULES:
+    if not isinstance(finding["rule"], str) or finding["rule"] not in RULES:
         raise ReportShapeError(f"{where}.rule {_short(finding['rule'])} is not a known rule")
     _one_of(finding["severity"], tuple(s.value for s in Severity), f"{where}.severity")
     if finding["provider"] is not None:
