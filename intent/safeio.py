@@ -48,10 +48,19 @@ class InputFileError(FleetIntentError):
     """
 
     def __init__(self, where: str, cause: str, *, too_large: bool = False):
+        where = printable(where)
         super().__init__(f"{where}: {cause}")
         self.where = where  # the file's name, with `:line[:col]` when known
         self.cause = cause
         self.too_large = too_large
+
+
+def printable(text: str) -> str:
+    """`text` with control characters escaped, so that a file named with a newline still
+    makes a one-line message."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def describe_size(limit: int) -> str:
@@ -114,9 +123,11 @@ def _refuse_unless_regular(mode: int, name: str) -> None:
 
 
 def _missing_cause(path: str) -> str:
-    if os.path.islink(path):
-        return f"is a symbolic link to a missing file ({os.readlink(path)})"
-    return "no such file"
+    try:
+        target = os.readlink(path)
+    except OSError:  # not a link (or gone meanwhile)
+        return "no such file"
+    return f"is a symbolic link to a missing file ({printable(target)[:200]})"
 
 
 def _os_cause(exc: OSError) -> str:

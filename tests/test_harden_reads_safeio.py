@@ -115,3 +115,12 @@ def test_json_within_bounds_is_returned_unchanged():
 
     assert parse_json_bounded(json.dumps(value).encode(), "d") == value
     assert parse_json_bounded(b'["\\ud83d\\ude00"]', "d") == ["\U0001F600"]  # an escaped pair is text
+
+
+def test_control_characters_in_a_name_are_escaped(tmp_path):
+    path = tmp_path / "a\nb\u2028.json"
+    path.symlink_to(tmp_path / "gone\n")
+    with pytest.raises(InputFileError) as info:
+        read_regular_file(str(path), 10)
+    assert "\n" not in str(info.value) and "a\\nb\\u2028.json: is a symbolic link to a missing file" in str(info.value)
+    assert str(info.value).endswith("gone\\n)")

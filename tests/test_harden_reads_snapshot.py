@@ -163,3 +163,11 @@ def test_r20_missing_aws_auth_is_absent(capsys, snap):
     code, report = check_in_process(capsys, snap, "--cluster", "stage-use1")
     assert report["findings"] == [] and report["clusters"][0]["status"] == "ok"
     assert code == 0
+
+
+def test_a_document_named_with_a_newline_still_gives_a_one_line_cause(capsys, snap):
+    gsa_dir = snap / "prod-euw1" / "gcp" / "service-account-iam"
+    (gsa_dir / "evil\nFI-NS-001 fake.json").mkdir()
+    code, report = check_in_process(capsys, snap, "--cluster", "prod-euw1")
+    cause = unreadable(report)["prod-euw1"]
+    assert "\n" not in cause and "evil\\nFI-NS-001 fake.json: is a directory, not a regular file" in cause
