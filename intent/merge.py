@@ -5,7 +5,7 @@ from __future__ import annotations
 from .errors import UsageError
 from .report import ClusterStatus, Report
 from .report_shape import ReportShapeError, check_report_shape
-from .safeio import InputFileError, MiB, load_json_bounded
+from .safeio import InputFileError, MiB, load_json_bounded, printable
 
 # A report of thousands of clusters with every finding is tens of MiB; far beyond is not one.
 MAX_REPORT_BYTES = 256 * MiB
@@ -63,5 +63,5 @@ def read_report(path: str) -> Report:
         cause = str(exc)
         if not cause.startswith(("not a fleet-intent", "report version")):
             cause = f"not a valid fleet-intent JSON report: {cause}"
-        raise UsageError(f"{path}: {cause}") from None
+        raise UsageError(f"{printable(path)}: {cause}") from None
     return Report.from_dict(data)

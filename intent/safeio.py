@@ -1,8 +1,8 @@
 """Bounded reading of the files fleet-intent takes as input (snapshot documents, JSON reports,
 the intent file).
 
-Every input file is read through `read_regular_file`, and every JSON input through
-`load_json_bounded`, so that no file can make a run hang, read without limit or end in a
+Every input file is read through `read_regular_file`, and every JSON input is parsed by
+`parse_json_bounded` (`load_json_bounded` does both), so that no file can make a run hang, read without limit or end in a
 traceback:
 
 - The path is opened with O_NONBLOCK (opening a FIFO never waits for a writer) and the type
@@ -41,7 +41,7 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class InputFileError(FleetIntentError):
-    """An input file that cannot be read or parsed safely; the message is `<name>: <cause>`.
+    """An input file that cannot be read or parsed safely; the message is `<where>: <cause>`.
 
     `too_large` is set when the only problem is the size limit (the intent loader reports
     that one as a problem of the intent).
