@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-import os
 import types
 import typing
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import IntentError, Problem, UsageError
 from .model import AksCluster, EksCluster, GkeCluster, SecurityIntent
 from .quoting import MAX_SHOWN, quote, shorten
+from .safeio import InputFileError, read_regular_file
 from .validate import check_references, check_spellings
 from .yamlsafe import MAX_BYTES, Positions, format_path, read_yaml
 
@@ -59,21 +59,19 @@ def parse_now(value: str | None) -> dt.datetime:
 
 
 def read_intent_file(path: str) -> bytes:
-    """The bytes of an intent file, or a UsageError naming what is wrong with the path."""
+    """The bytes of an intent file, or a UsageError naming what is wrong with the path.
+
+    Read bounded (intent/safeio.py): a regular file (symlinks followed) of at most MAX_BYTES;
+    a FIFO or device is refused without waiting on it or reading it.
+    """
     try:
-        size = os.path.getsize(path)
-        if os.path.isdir(path):
-            raise UsageError(f"{path}: is a directory; pass the intent YAML file")
-        if size > MAX_BYTES:
-            raise IntentError([Problem(path, 1, 1, "", f"file is {size} bytes, larger than the {MAX_BYTES // (1024 * 1024)} MiB limit")])
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except PermissionError:
-        raise UsageError(f"{path}: permission denied") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory; pass the intent YAML file") from None
+        return read_regular_file(path, MAX_BYTES)
+    except InputFileError as exc:
+        if exc.too_large:
+            raise IntentError([Problem(path, 1, 1, "", f"file {exc.cause}")]) from None
+        if exc.cause.endswith("not a regular file"):
+            raise UsageError(f"{exc}; pass the intent YAML file") from None
+        raise UsageError(str(exc)) from None
 
 
 def load_intent(path: str, now: dt.datetime | None = None) -> LoadedIntent:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from .errors import UsageError
-from .report import REPORT_VERSION, ClusterStatus, Report
+from .report import ClusterStatus, Report
+from .report_shape import ReportShapeError, check_report_shape
+from .safeio import InputFileError, MiB, load_json_bounded, printable
+
+# A report of thousands of clusters with every finding is tens of MiB; far beyond is not one.
+MAX_REPORT_BYTES = 256 * MiB
 
 
 def merge_reports(reports: list[Report], sources: list[str] | None = None) -> Report:
@@ -45,26 +47,21 @@ def merge_reports(reports: list[Report], sources: list[str] | None = None) -> Re
 
 
 def read_report(path: str) -> Report:
-    """A `Report` from a `check --format json` file; UsageError naming the file and the cause."""
+    """A `Report` from a `check --format json` file; UsageError naming the file and the cause.
+
+    The file is read bounded (a regular file of at most MAX_REPORT_BYTES, JSON within the
+    limits of intent/safeio.py) and must have exactly the shape `check` writes, consistent
+    with itself (intent/report_shape.py).
+    """
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        data = load_json_bounded(path, MAX_REPORT_BYTES)
+    except InputFileError as exc:
+        raise UsageError(str(exc)) from None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
-    if not isinstance(data, dict) or "findings" not in data or "intent" not in data:
-        raise UsageError(f"{path}: not a fleet-intent JSON report (expected an object with intent, clusters, findings)")
-    if data.get("version") != REPORT_VERSION:
-        raise UsageError(f"{path}: report version {data.get('version')!r} is not supported (expected {REPORT_VERSION})")
-    try:
-        report = Report.from_dict(data)
-        for f in report.findings:
-            hash(f)  # a list or object where a string belongs would break de-duplication later
-        return report
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        cause = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc).splitlines()[0]
-        raise UsageError(f"{path}: not a valid fleet-intent JSON report: {cause}") from None
+        check_report_shape(data)
+    except ReportShapeError as exc:
+        cause = str(exc)
+        if not cause.startswith(("not a fleet-intent", "report version")):
+            cause = f"not a valid fleet-intent JSON report: {cause}"
+        raise UsageError(f"{printable(path)}: {cause}") from None
+    return Report.from_dict(data)

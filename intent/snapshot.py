@@ -1,18 +1,22 @@
 """`SnapshotDirSource`: reads the snapshot layout of SPEC §7 from a directory.
 
 Each cluster's documents come from `DIR/<cluster>/`; a missing cluster directory, a missing
-required file or a file that is not JSON makes that cluster unreadable (a `CollectError`
-naming the file), never the whole run.
+required file, or a document that cannot be read or parsed within the bounds of
+intent/safeio.py (regular files only, 64 MiB a file, 256 MiB a cluster, JSON nested at most
+100 deep) makes that cluster unreadable (a `CollectError` naming the file), never the whole
+run. An optional document (aws-auth, a GSA policy) is absent only when its path has no
+directory entry at all: a directory, FIFO, dangling link or malformed file there is an error.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import stat
 from collections.abc import Iterable, Iterator
 
 from .plan import ClusterPlan
 from .progress import MIN_CLUSTERS, progress_bar
+from .safeio import InputFileError, describe_size, file_kind, parse_json_bounded, read_regular_file
 from .sources import CollectError, Documents
 
 KUBERNETES = (
@@ -33,6 +37,8 @@ OPTIONAL = {
 }
 GSA_DIR = "gcp/service-account-iam"
 MAX_FILE_BYTES = 64 * 1024 * 1024
+# All the documents of one cluster: bounds what a directory of many GSA policies can hold.
+MAX_CLUSTER_BYTES = 256 * 1024 * 1024
 
 
 def required_documents(plan: ClusterPlan) -> tuple[str, ...]:
@@ -44,19 +50,19 @@ def required_documents(plan: ClusterPlan) -> tuple[str, ...]:
     return files
 
 
-def read_json(path: str, shown: str) -> object:
-    """Parsed JSON at `path`; CollectError naming `shown` when it cannot be read or parsed."""
+def exists(path: str) -> bool:
+    """True when `path` has a directory entry of any kind (a dangling symlink, a FIFO...).
+
+    Only a path with no entry at all is an absent optional document: anything else there is
+    read, and refused if it is not a readable regular file.
+    """
     try:
-        if os.path.getsize(path) > MAX_FILE_BYTES:
-            raise CollectError(f"{shown}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except json.JSONDecodeError as exc:
-        raise CollectError(f"{shown}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    except UnicodeDecodeError:
-        raise CollectError(f"{shown}: not UTF-8 text") from None
+        os.lstat(path)
+    except FileNotFoundError:
+        return False
     except OSError as exc:
-        raise CollectError(f"{shown}: cannot be read ({exc.strerror or exc})") from None
+        raise CollectError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return True
 
 
 class SnapshotDirSource:
@@ -83,18 +89,52 @@ class SnapshotDirSource:
         if not os.path.isdir(root):
             raise CollectError(f"{root}: no snapshot directory for cluster {plan.name}")
         docs: Documents = {}
+        budget = _Budget(plan.name)
         for rel in required_documents(plan):
             path = os.path.join(root, rel)
-            if not os.path.isfile(path):
+            if not exists(path):
                 raise CollectError(f"{path}: missing from the snapshot")
-            docs[rel] = read_json(path, path)
+            docs[rel] = budget.read(path)
         for rel in OPTIONAL[plan.provider]:
             path = os.path.join(root, rel)
-            if os.path.isfile(path):
-                docs[rel] = read_json(path, path)
+            if exists(path):
+                docs[rel] = budget.read(path)
         gsa_dir = os.path.join(root, GSA_DIR)
-        if plan.provider == "gke" and os.path.isdir(gsa_dir):
-            for name in sorted(os.listdir(gsa_dir)):
+        if plan.provider == "gke" and exists(gsa_dir):
+            for name in _list_directory(gsa_dir):
                 if name.endswith(".json"):
-                    docs[f"{GSA_DIR}/{name}"] = read_json(os.path.join(gsa_dir, name), os.path.join(gsa_dir, name))
+                    docs[f"{GSA_DIR}/{name}"] = budget.read(os.path.join(gsa_dir, name))
         return docs
+
+
+def _list_directory(path: str) -> list[str]:
+    """Sorted entries of the directory at `path` (symlinks followed); CollectError otherwise."""
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISDIR(mode):
+            raise CollectError(f"{path}: is {file_kind(mode)}, not a directory")
+        return sorted(os.listdir(path))
+    except FileNotFoundError:
+        raise CollectError(f"{path}: is a symbolic link to a missing directory") from None
+    except OSError as exc:
+        raise CollectError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+class _Budget:
+    """Reads one cluster's documents, refusing more than MAX_CLUSTER_BYTES in all."""
+
+    def __init__(self, cluster: str):
+        self.cluster = cluster
+        self.used = 0
+
+    def read(self, path: str) -> object:
+        try:
+            raw = read_regular_file(path, MAX_FILE_BYTES)
+            self.used += len(raw)
+            if self.used > MAX_CLUSTER_BYTES:
+                raise CollectError(
+                    f"{path}: the snapshot of {self.cluster} holds more than {describe_size(MAX_CLUSTER_BYTES)} of documents"
+                )
+            return parse_json_bounded(raw, path)
+        except InputFileError as exc:
+            raise CollectError(str(exc)) from None

@@ -14,9 +14,11 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..safeio import InputFileError, MiB, read_regular_file
 from .hclvalues import decode
 
 SKIP_DIRS = {".terraform", ".git"}
+MAX_TF_BYTES = 16 * MiB  # a template is kilobytes; the cap only bounds a hostile file
 _MARKER = re.compile(r"^[ \t]*(?:#|//)[ \t]*fleet-intent/cluster[ \t]*:[ \t]*([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*$", re.M)
 
 
@@ -186,13 +188,12 @@ def parse_module(directory: str, files: list[str], errors: list[str]) -> ModuleD
     module = ModuleDir(directory, list(files))
     for path in files:
         try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
+            text = read_regular_file(path, MAX_TF_BYTES).decode("utf-8")
         except UnicodeDecodeError:
             errors.append(f"{path}: cannot parse: not UTF-8 text")
             continue
-        except OSError as exc:
-            errors.append(f"{path}: cannot read: {exc.strerror}")
+        except InputFileError as exc:  # a FIFO, a device, too large: never waited on or read whole
+            errors.append(str(exc))
             continue
         try:
             blocks, markers = parse_text(text, path)

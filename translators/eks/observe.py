@@ -113,6 +113,15 @@ def aws_auth_entries(documents) -> list[tuple[str, str, str | None, list[str]]]:
     if AWS_AUTH not in documents:
         return []
     doc = k8s.as_dict(documents[AWS_AUTH], AWS_AUTH, "the document")
+    # `{}` or another object is not "no mappings": it is a snapshot of the wrong thing.
+    kind = doc.get("kind")
+    if kind != "ConfigMap":
+        shown = repr(kind[:40]) if isinstance(kind, str) else "missing"
+        raise k8s.fail(AWS_AUTH, f"is not a ConfigMap (kind {shown}); expected kubectl -n kube-system get configmap aws-auth -o json")
+    name = k8s.as_dict(doc.get("metadata") or {}, AWS_AUTH, "metadata").get("name")
+    if name is not None and name != "aws-auth":
+        shown = repr(name[:40]) if isinstance(name, str) else "not a string"
+        raise k8s.fail(AWS_AUTH, f"is ConfigMap {shown}, not the aws-auth ConfigMap")
     data = k8s.as_dict(doc.get("data") or {}, AWS_AUTH, "data")
     out = []
     for key, arn_field in (("mapRoles", "rolearn"), ("mapUsers", "userarn")):
