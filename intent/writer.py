@@ -16,7 +16,9 @@ import difflib
 import hashlib
 import json
 import os
+import re
 import secrets
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -29,6 +31,9 @@ MANIFEST_VERSION = 1
 TOOL = "fleet-intent"
 SHARED_PREFIX = "modules/"
 SIGNATURE = MANIFEST + ".sig"  # written by `generate --sign-key` (intent/evidence.py)
+MAX_MANIFEST_BYTES = 64 << 20  # ~25 times the manifest of a 10,000-cluster fleet
+# The temporary name a file is staged under (`_write_temporary`).
+_LEFTOVER = re.compile(r"\.fleet-intent-[0-9a-f]{16}\.tmp")
 # What an output directory of ours may hold at its top level besides MANIFEST.json.
 _LAYOUT_TOP = {"clusters", "modules", ".gitkeep", MANIFEST, SIGNATURE}
 
@@ -81,19 +86,149 @@ def manifest_text(files: dict[str, str], intent_sha256: str) -> str:
 
 
 def read_manifest(out_dir: Path) -> dict | None:
-    """The previous MANIFEST.json of ours in `out_dir`, None if there is none."""
+    """The previous MANIFEST.json of ours in `out_dir`, None if there is none.
+
+    Nothing in it is trusted until it has the exact shape `manifest_text` writes: an object
+    with `files` (paths of the shape `generated_path_problem` allows -> lower-case SHA-256),
+    `intent.sha256`, `tool` {name fleet-intent, version} and `version` 1, at most
+    MAX_MANIFEST_BYTES, no duplicate keys. Anything else is an OutputError naming the
+    first thing wrong.
+    """
     path = out_dir / MANIFEST
-    if not path.exists():
-        return None
-    if path.is_symlink() or not path.is_file():
-        raise OutputError(f"{path}: not a regular file; refusing to use this output directory")
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise OutputError(f"{path}: not a MANIFEST.json written by {TOOL} ({exc})") from None
-    if not isinstance(document, dict) or document.get("tool", {}).get("name") != TOOL or not isinstance(document.get("files"), dict):
-        raise OutputError(f"{path}: not a MANIFEST.json written by {TOOL}; refusing to write into {out_dir}")
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot read: {exc.strerror}") from None
+    if not stat.S_ISREG(mode):
+        raise _not_ours(path, "not a regular file")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(MAX_MANIFEST_BYTES + 1)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot read: {exc.strerror}") from None
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise _not_ours(path, f"larger than {MAX_MANIFEST_BYTES} bytes")
+    try:
+        document = json.loads(data.decode("utf-8"), object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise _not_ours(path, str(exc)) from None
+    except json.JSONDecodeError as exc:
+        raise _not_ours(path, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except UnicodeDecodeError:
+        raise _not_ours(path, "not valid JSON: not UTF-8 text") from None
+    except RecursionError:
+        raise _not_ours(path, "nested too deeply") from None
+    except ValueError:  # an integer of thousands of digits
+        raise _not_ours(path, "not valid JSON: a number too long to read") from None
+    problem = _manifest_problem(document)
+    if problem:
+        raise _not_ours(path, problem)
     return document
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    document: dict = {}
+    for key, value in pairs:
+        if key in document:
+            raise _DuplicateKey(f"duplicate key {_short(key)}")
+        document[key] = value
+    return document
+
+
+def _not_ours(path: Path, problem: str) -> OutputError:
+    return OutputError(
+        f"{path} is not a manifest written by {TOOL} ({problem}); delete it to regenerate "
+        "(the files it lists are then left in place) or use a new output directory"
+    )
+
+
+def _short(value: object) -> str:
+    """repr() of a value from a hostile document, cut so an error line stays short."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _is_sha256(value: object) -> bool:
+    return isinstance(value, str) and _SHA256.fullmatch(value) is not None
+
+
+def _manifest_problem(document: object) -> str | None:
+    """What makes `document` differ from the shape `manifest_text` writes, or None."""
+    if not isinstance(document, dict):
+        return f"not a JSON object but {_json_type(document)}"
+    # Who wrote it first, then which format version: they explain every other difference.
+    if "tool" not in document:
+        return "missing 'tool'"
+    tool = document["tool"]
+    if not (isinstance(tool, dict) and tool.keys() == {"name", "version"} and tool["name"] == TOOL and isinstance(tool["version"], str)):
+        return f"'tool' is {_short(tool)}, not {{'name': {TOOL!r}, 'version': ...}}"
+    version = document.get("version")
+    if type(version) is int and version > MANIFEST_VERSION:
+        return f"manifest version {version}, from a newer {TOOL}; upgrade {TOOL}"
+    if type(version) is not int or version != MANIFEST_VERSION:
+        return f"'version' is {_short(version)}, not {MANIFEST_VERSION}"
+    keys = {"files", "intent", "tool", "version"}
+    for key in sorted(keys - document.keys()):
+        return f"missing {key!r}"
+    for key in sorted(document.keys() - keys):
+        return f"unexpected key {_short(key)}"
+    intent = document["intent"]
+    if not (isinstance(intent, dict) and intent.keys() == {"sha256"} and _is_sha256(intent["sha256"])):
+        return f"'intent' is {_short(intent)}, not {{'sha256': <64 hex digits>}}"
+    files = document["files"]
+    if not isinstance(files, dict):
+        return f"'files' is {_json_type(files)}, not an object of path -> sha256"
+    for path, digest in files.items():
+        problem = generated_path_problem(path)
+        if problem:
+            return f"lists {_short(path)}: {problem}"
+        if not _is_sha256(digest):
+            return f"{_short(path)} maps to {_short(digest)}, not a sha256 of 64 lower-case hex digits"
+    return None
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+# Terraform's own files in a root module: the user's, never written or removed by us.
+_TERRAFORM_OWN = re.compile(r"\.terraform|\.terraform\.lock\.hcl|.*\.tfstate(\..*)?|terraform\.tfstate\.d|.*\.tfvars(\.json)?")
+
+
+def generated_path_problem(path: object) -> str | None:
+    """Why `path` is not the shape of a file fleet-intent generates, or None.
+
+    Generated files live under `clusters/<cluster>/` or `modules/<module>/`, as relative POSIX
+    paths, never named like Terraform's own files (state, variables, `.terraform/`, the lock
+    file) or like our temporary files.
+    """
+    if not isinstance(path, str):
+        return "not a string"
+    if not path.isprintable() or "\\" in path:
+        return "not a relative POSIX path inside the output directory"
+    try:
+        parts = _safe_relative(path).parts
+    except OutputError:
+        return "a path outside the output directory"
+    if parts[0] not in ("clusters", "modules") or len(parts) < 3:
+        return "not under clusters/<cluster>/ or modules/<module>/"
+    for part in parts:
+        if _TERRAFORM_OWN.fullmatch(part):
+            return f"{part!r} is Terraform's own file, which {TOOL} never writes"
+        if _LEFTOVER.fullmatch(part):
+            return f"{part!r} is a temporary name"
+    return None
 
 
 def in_scope(path: str, clusters: list[str] | None) -> bool:
@@ -150,6 +285,9 @@ def _changes(files: dict[str, str], intent_sha256: str, clusters: list[str] | No
         _safe_relative(path)
         if path == MANIFEST:
             raise OutputError(f"{MANIFEST}: reserved for the manifest")
+        problem = generated_path_problem(path)
+        if problem:  # a translator plugin's mistake: its own manifest would not read back
+            raise OutputError(f"{path}: cannot be generated: {problem}")
     scoped = {p: t for p, t in files.items() if in_scope(p, clusters)}
     old = dict(previous["files"]) if previous else {}
     entries = {p: h for p, h in old.items() if not in_scope(p, clusters)}
@@ -339,10 +477,7 @@ def check_output(out_dir: str | Path, files: dict[str, str], intent_sha256: str,
     A missing output directory is stale (every file would be added).
     """
     out = Path(out_dir)
-    try:
-        previous = read_manifest(out) if out.is_dir() else None
-    except OutputError:
-        previous = None
+    previous = read_manifest(out) if out.is_dir() else None
     changes = _changes(files, intent_sha256, clusters, previous)
     added: list[str] = []
     changed: list[str] = []
