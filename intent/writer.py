@@ -46,6 +46,7 @@ class WriteOutcome:
     removed: tuple[str, ...]
     unchanged: tuple[str, ...]
     kept: tuple[str, ...]  # directories of removed clusters still holding files not ours
+    untracked: tuple[str, ...] = ()  # listed in the old manifest but changed since: left in place
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +261,9 @@ class _Targets:
         self.root = os.path.realpath(out_dir)
         self.checked: set[Path] = set()
 
-    def __call__(self, path: str) -> Path:
+    def __call__(self, path: str, *, link_ok: bool = False) -> Path:
+        """The file `path` names; `link_ok` allows the file itself (not a folder on the way)
+        to be a link, for files that are only looked at, never written through."""
         rel = _safe_relative(path)
         current = self.out
         for part in rel.parts[:-1]:
@@ -269,7 +272,7 @@ class _Targets:
                 self._check(current)
                 self.checked.add(current)
         target = current / rel.parts[-1]
-        if target.is_symlink():
+        if not link_ok and target.is_symlink():
             raise OutputError(f"{target}: is a symbolic link; refusing to write through it")
         return target
 
@@ -416,7 +419,9 @@ def _write_output(out: Path, files: dict[str, str], intent_sha256: str, clusters
     _check_directory(out, previous)
     changes = _changes(files, intent_sha256, clusters, previous)
     resolve = _Targets(out)
-    targets = {path: resolve(path) for path in list(changes.desired) + list(changes.remove)}
+    targets = {path: resolve(path) for path in changes.desired}
+    owned, untracked = _still_ours(changes.remove, previous, resolve)
+    targets.update(owned)
     pending: list[str] = []
     unchanged: list[str] = []
     for path, text in changes.desired.items():
@@ -433,12 +438,10 @@ def _write_output(out: Path, files: dict[str, str], intent_sha256: str, clusters
             if path != MANIFEST:
                 os.replace(staged[targets[path]], targets[path])
         removed: list[str] = []
-        for path in changes.remove:
-            target = targets[path]
-            if target.is_file():
-                target.unlink()
-                removed.append(path)
-        _prune(out, [targets[p].parent for p in changes.remove])
+        for path, target in owned.items():
+            target.unlink()
+            removed.append(path)
+        _prune(out, [target.parent for target in owned.values()])
         kept = _left_behind(out, changes)
         # The manifest goes last: it only lists files that are already in place.
         if MANIFEST in pending:
@@ -446,7 +449,41 @@ def _write_output(out: Path, files: dict[str, str], intent_sha256: str, clusters
     finally:
         for tmp in staged.values():  # those moved into place are no longer there
             tmp.unlink(missing_ok=True)
-    return WriteOutcome(tuple(sorted(pending)), tuple(removed), tuple(sorted(unchanged)), kept)
+    return WriteOutcome(tuple(sorted(pending)), tuple(removed), tuple(sorted(unchanged)), kept, untracked)
+
+
+def _still_ours(paths: Iterable[str], previous: dict | None, resolve: _Targets) -> tuple[dict[str, Path], tuple[str, ...]]:
+    """Split the files the old manifest lists for removal: those whose content is still what
+    fleet-intent wrote (path -> file, to remove) and those changed since or no longer regular
+    files (left in place, never removed: a forged or stale entry cannot delete a user's file)."""
+    owned: dict[str, Path] = {}
+    untracked: list[str] = []
+    for path in paths:
+        target = resolve(path, link_ok=True)
+        if not os.path.lexists(target):
+            continue
+        if _file_sha256(target) == previous["files"][path]:
+            owned[path] = target
+        else:
+            untracked.append(path)
+    return owned, tuple(untracked)
+
+
+def _file_sha256(path: Path) -> str | None:
+    """SHA-256 of a regular file's bytes (never through a link), None for anything else."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None  # not even opened: a FIFO would block, a device may act on open
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        digest = hashlib.sha256()
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _prune(out: Path, directories: list[Path]) -> None:
@@ -497,8 +534,8 @@ def check_output(out_dir: str | Path, files: dict[str, str], intent_sha256: str,
     removed: list[str] = []
     for path in changes.remove:
         current = _read(out / path)
-        if current is None:
-            continue
+        if current is None or sha256_text(current) != previous["files"][path]:
+            continue  # gone already, or not ours any more: write_output leaves it in place
         removed.append(path)
         chunks.extend(_diff(current.decode("utf-8", "replace").splitlines(keepends=True), [], f"a/{path}", "/dev/null"))
     return Staleness(tuple(added), tuple(removed), tuple(changed), "".join(chunks))

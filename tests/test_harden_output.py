@@ -146,3 +146,90 @@ def test_manifest_written_by_generate_passes_its_own_validation(generated):
     document = writer.read_manifest(out)
     assert document == manifest_of(out)
     assert hashlib.sha256((out / "modules/namespaces/main.tf").read_bytes()).hexdigest() == document["files"]["modules/namespaces/main.tf"]
+
+
+# --- R8: only files whose content is still what fleet-intent wrote are ever removed ---------
+
+def without_cluster(name: str) -> dict:
+    data = example_data()
+    data["clusters"] = [c for c in data["clusters"] if c["name"] != name]
+    return data
+
+
+@pytest.mark.parametrize("user_file", ["terraform.tfstate", "terraform.tfvars"])
+@pytest.mark.parametrize("listed_sha", ["zeros", "real"])
+def test_forged_manifest_listing_terraform_state_never_removes_it(generated, capsys, user_file, listed_sha):
+    # The red-team case: MANIFEST.json edited to list the state file (sha 0 x 64), then generate.
+    intent, out = generated
+    state = out / "clusters/prod-use1" / user_file
+    state.write_text('{"version": 4, "serial": 7}\n')
+    manifest = manifest_of(out)
+    digest = "0" * 64 if listed_sha == "zeros" else hashlib.sha256(state.read_bytes()).hexdigest()
+    manifest["files"][f"clusters/prod-use1/{user_file}"] = digest
+    write_manifest(out, manifest)
+
+    for extra in ((), ("--check",)):
+        code, _, err = generate(capsys, intent, out, *extra)
+        assert code == 2, err
+        assert f"lists 'clusters/prod-use1/{user_file}': '{user_file}' is Terraform's own file" in err
+        assert state.read_text() == '{"version": 4, "serial": 7}\n'
+
+
+def test_listed_file_whose_content_changed_is_left_in_place_with_a_warning(generated, capsys):
+    intent, out = generated
+    edited = out / "clusters/dev-weu/access.tf"
+    edited.write_text(edited.read_text() + "# a local change\n")
+    intent.write_bytes(intent_bytes(without_cluster("dev-weu")))
+
+    code, _, err = generate(capsys, intent, out)
+
+    assert code == 0, err
+    assert edited.read_text().endswith("# a local change\n")
+    assert sorted(p.name for p in (out / "clusters/dev-weu").iterdir()) == ["access.tf"]
+    assert (
+        f"warning: {out}/clusters/dev-weu/access.tf: listed in MANIFEST.json but changed since fleet-intent wrote it; "
+        "left in place and no longer tracked" in err
+    )
+    assert "6 removed" in err
+    assert not any(p.startswith("clusters/dev-weu/") for p in manifest_of(out)["files"])
+    # Untracked now: the next run neither warns again nor calls the tree stale.
+    code, _, err = generate(capsys, intent, out, "--check")
+    assert code == 0 and "warning" not in err
+    assert generate(capsys, intent, out)[2].count("warning") == 0
+
+
+def test_forged_entry_with_a_wrong_hash_does_not_remove_the_users_file(generated, capsys):
+    intent, out = generated
+    backend = out / "clusters/prod-use1/backend.tf"
+    backend.write_text('terraform {\n  backend "s3" {}\n}\n')
+    manifest = manifest_of(out)
+    manifest["files"]["clusters/prod-use1/backend.tf"] = "0" * 64
+    write_manifest(out, manifest)
+
+    code, out_text, err = generate(capsys, intent, out, "--check")
+    assert code == 1 and "a/clusters/prod-use1/backend.tf" not in out_text and "0 removed" in err
+
+    code, _, err = generate(capsys, intent, out)
+    assert code == 0 and "0 removed" in err
+    assert backend.read_text() == 'terraform {\n  backend "s3" {}\n}\n'
+    assert "clusters/prod-use1/backend.tf: listed in MANIFEST.json but changed since fleet-intent wrote it" in err
+
+
+def test_listed_path_that_is_a_symlink_or_directory_is_left_in_place(generated, capsys, tmp_path):
+    intent, out = generated
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep\n")
+    folder = out / "clusters/dev-weu"
+    (folder / "rbac.tf").unlink()
+    (folder / "rbac.tf").symlink_to(outside)
+    (folder / "access.tf").unlink()
+    (folder / "access.tf").mkdir()
+    intent.write_bytes(intent_bytes(without_cluster("dev-weu")))
+
+    code, _, err = generate(capsys, intent, out)
+
+    assert code == 0, err
+    assert (folder / "rbac.tf").is_symlink() and outside.read_text() == "keep\n"
+    assert (folder / "access.tf").is_dir()
+    assert err.count("left in place and no longer tracked") == 2
+

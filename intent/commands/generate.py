@@ -66,5 +66,11 @@ def command(
         f"{len(outcome.removed)} removed, {len(outcome.unchanged)} unchanged",
         err=True,
     )
+    for path in outcome.untracked:
+        click.echo(
+            f"warning: {output}/{path}: listed in MANIFEST.json but changed since fleet-intent wrote it; "
+            "left in place and no longer tracked",
+            err=True,
+        )
     for folder in outcome.kept:
         click.echo(f"note: {output}/{folder} is no longer generated but holds files not written by fleet-intent; left in place", err=True)
