@@ -301,6 +301,15 @@ def _changes(files: dict[str, str], intent_sha256: str, clusters: list[str] | No
     return _Changes(desired, remove)
 
 
+def _check_not_dangling(out_dir: Path) -> None:
+    """A dangling link as DIR: creating it would fail with a misleading "File exists"."""
+    if out_dir.is_symlink() and not out_dir.exists():
+        raise OutputError(
+            f"{out_dir}: is a symbolic link to {os.readlink(out_dir)}, which does not exist; "
+            "create that directory or remove the link"
+        )
+
+
 def _check_directory(out_dir: Path, previous: dict | None) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir}: exists and is not a directory")
@@ -415,6 +424,7 @@ def write_output(out_dir: str | Path, files: dict[str, str], intent_sha256: str,
 
 
 def _write_output(out: Path, files: dict[str, str], intent_sha256: str, clusters: list[str] | None) -> WriteOutcome:
+    _check_not_dangling(out)
     previous = read_manifest(out) if out.is_dir() else None
     _check_directory(out, previous)
     changes = _changes(files, intent_sha256, clusters, previous)
@@ -514,6 +524,7 @@ def check_output(out_dir: str | Path, files: dict[str, str], intent_sha256: str,
     A missing output directory is stale (every file would be added).
     """
     out = Path(out_dir)
+    _check_not_dangling(out)
     previous = read_manifest(out) if out.is_dir() else None
     changes = _changes(files, intent_sha256, clusters, previous)
     added: list[str] = []

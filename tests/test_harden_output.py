@@ -233,3 +233,33 @@ def test_listed_path_that_is_a_symlink_or_directory_is_left_in_place(generated, 
     assert (folder / "access.tf").is_dir()
     assert err.count("left in place and no longer tracked") == 2
 
+
+
+# --- R22: -o naming a dangling symbolic link ------------------------------------------------
+
+@pytest.mark.parametrize("check", [False, True], ids=["generate", "check"])
+def test_output_dir_that_is_a_dangling_symlink_says_so(tmp_path, capsys, check):
+    intent = tmp_path / "intent.yaml"
+    intent.write_bytes(intent_bytes(example_data()))
+    link = tmp_path / "dangling"
+    link.symlink_to(tmp_path / "nowhere")
+
+    code, _, err = generate(capsys, intent, link, *(["--check"] if check else []))
+
+    assert code == 2
+    assert err.splitlines() == [
+        f"error: {link}: is a symbolic link to {tmp_path / 'nowhere'}, which does not exist; "
+        "create that directory or remove the link"
+    ]
+    assert link.is_symlink() and not (tmp_path / "nowhere").exists()
+
+
+def test_output_dir_that_is_a_symlink_to_a_directory_is_written_through(tmp_path, capsys):
+    intent = tmp_path / "intent.yaml"
+    intent.write_bytes(intent_bytes(example_data()))
+    (tmp_path / "real").mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "real", target_is_directory=True)
+    assert generate(capsys, intent, link)[0] == 0
+    assert (tmp_path / "real/MANIFEST.json").is_file() and link.is_symlink()
+    assert generate(capsys, intent, link, "--check")[0] == 0
