@@ -154,8 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     error: str | None = None
     try:
-        code = cli.main(args=args, prog_name="fleet-intent", standalone_mode=False, obj=info)
-        code = code if isinstance(code, int) else 0
+        code = _invoke(args, info)
     except IntentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -184,6 +183,17 @@ def main(argv: list[str] | None = None) -> None:
         code = 1
     code = _audit(info, code, error, args)
     sys.exit(code)
+
+
+def _invoke(args: list[str], info: RunInfo) -> int:
+    """Run the command line; the exit code a command returned (0 for None).
+
+    Not `cli.main`: on Ctrl-C it prints a blank line and raises Abort, which would hide the
+    KeyboardInterrupt that `main` reports as one line and exit 130.
+    """
+    with cli.make_context("fleet-intent", args, obj=info) as ctx:
+        code = cli.invoke(ctx)
+    return code if isinstance(code, int) else 0
 
 
 def _audit(info: RunInfo, code: int, error: str | None, args: list[str]) -> int:

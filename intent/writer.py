@@ -47,6 +47,7 @@ class WriteOutcome:
     unchanged: tuple[str, ...]
     kept: tuple[str, ...]  # directories of removed clusters still holding files not ours
     untracked: tuple[str, ...] = ()  # listed in the old manifest but changed since: left in place
+    cleaned: tuple[str, ...] = ()  # temporary files of an interrupted run, removed
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +58,11 @@ class Staleness:
     removed: tuple[str, ...]
     changed: tuple[str, ...]
     diff: str
+    leftovers: tuple[str, ...] = ()  # temporary files an interrupted run left behind
 
     @property
     def stale(self) -> bool:
-        return bool(self.added or self.removed or self.changed)
+        return bool(self.added or self.removed or self.changed or self.leftovers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,9 +319,9 @@ def _check_directory(out_dir: Path, previous: dict | None) -> None:
         return
     entries = {entry.name for entry in out_dir.iterdir()}
     modules = out_dir / "modules"
-    foreign = entries - _LAYOUT_TOP
+    foreign = {e for e in entries - _LAYOUT_TOP if not _LEFTOVER.fullmatch(e)}
     if modules.is_dir():
-        foreign |= {f"modules/{e.name}" for e in modules.iterdir() if e.name != "namespaces"}
+        foreign |= {f"modules/{e.name}" for e in modules.iterdir() if e.name != "namespaces" and not _LEFTOVER.fullmatch(e.name)}
     if foreign:
         raise OutputError(
             f"{out_dir}: not empty and has no {MANIFEST} from {TOOL} (found {', '.join(sorted(foreign)[:5])}); "
@@ -340,8 +342,8 @@ def _stage(files: Iterable[tuple[Path, bytes]]) -> dict[Path, Path]:
     """Write each target's new bytes next to it under a fresh temporary name.
 
     Nothing in the output directory changes yet: on any failure (a read-only or full disk, a
-    path that cannot be created) every temporary file and every directory made for them is
-    removed again, and the error names what could not be written.
+    path that cannot be created) or interruption (Ctrl-C) every temporary file and every
+    directory made for them is removed again, and the error names what could not be written.
     """
     staged: dict[Path, Path] = {}
     made: list[Path] = []
@@ -359,7 +361,7 @@ def _stage(files: Iterable[tuple[Path, bytes]]) -> dict[Path, Path]:
                 staged[target] = _write_temporary(target.parent, data)
             except OSError as exc:  # name the file being written, not its temporary name
                 raise OSError(exc.errno, exc.strerror, str(target)) from exc
-    except OSError as exc:
+    except BaseException as exc:  # KeyboardInterrupt too: thousands of files may be staged
         for tmp in staged.values():
             tmp.unlink(missing_ok=True)
         for directory in reversed(made):
@@ -367,7 +369,9 @@ def _stage(files: Iterable[tuple[Path, bytes]]) -> dict[Path, Path]:
                 directory.rmdir()
             except OSError:
                 pass
-        raise _output_error(exc) from exc
+        if isinstance(exc, OSError):
+            raise _output_error(exc) from exc
+        raise
     return staged
 
 
@@ -441,9 +445,11 @@ def _write_output(out: Path, files: dict[str, str], intent_sha256: str, clusters
             raise OutputError(f"{targets[path]}: is a directory where a generated file belongs")
         else:
             pending.append(path)
-    # Encoded one file at a time: a fleet's output is 100 MB and more.
-    staged = _stage((targets[path], changes.desired[path].encode("utf-8")) for path in pending)
+    cleaned = _remove_leftovers(out)
+    staged: dict[Path, Path] = {}
     try:
+        # Encoded one file at a time: a fleet's output is 100 MB and more.
+        staged = _stage((targets[path], changes.desired[path].encode("utf-8")) for path in pending)
         for path in pending:
             if path != MANIFEST:
                 os.replace(staged[targets[path]], targets[path])
@@ -459,7 +465,30 @@ def _write_output(out: Path, files: dict[str, str], intent_sha256: str, clusters
     finally:
         for tmp in staged.values():  # those moved into place are no longer there
             tmp.unlink(missing_ok=True)
-    return WriteOutcome(tuple(sorted(pending)), tuple(removed), tuple(sorted(unchanged)), kept, untracked)
+    return WriteOutcome(tuple(sorted(pending)), tuple(removed), tuple(sorted(unchanged)), kept, untracked, cleaned)
+
+
+def find_leftovers(out_dir: str | Path) -> tuple[str, ...]:
+    """Temporary files (`.fleet-intent-<hex>.tmp`) a crashed or killed run left under `out_dir`.
+
+    Terraform's `.terraform/` folders are not searched (nothing of ours is staged there) and
+    no link is followed.
+    """
+    out = Path(out_dir)
+    found: list[str] = []
+    for root, dirs, names in os.walk(out):
+        dirs[:] = sorted(d for d in dirs if d != ".terraform")
+        found.extend(
+            (Path(root) / name).relative_to(out).as_posix() for name in sorted(names) if _LEFTOVER.fullmatch(name)
+        )
+    return tuple(found)
+
+
+def _remove_leftovers(out: Path) -> tuple[str, ...]:
+    leftovers = find_leftovers(out) if out.is_dir() else ()
+    for path in leftovers:
+        (out / path).unlink(missing_ok=True)  # a link of that name is removed, never followed
+    return leftovers
 
 
 def _still_ours(paths: Iterable[str], previous: dict | None, resolve: _Targets) -> tuple[dict[str, Path], tuple[str, ...]]:
@@ -549,7 +578,10 @@ def check_output(out_dir: str | Path, files: dict[str, str], intent_sha256: str,
             continue  # gone already, or not ours any more: write_output leaves it in place
         removed.append(path)
         chunks.extend(_diff(current.decode("utf-8", "replace").splitlines(keepends=True), [], f"a/{path}", "/dev/null"))
-    return Staleness(tuple(added), tuple(removed), tuple(changed), "".join(chunks))
+    leftovers = find_leftovers(out) if out.is_dir() else ()
+    for path in leftovers:
+        chunks.append(f"Only in {out_dir}: {path} (left by an interrupted run; generate removes it)\n")
+    return Staleness(tuple(added), tuple(removed), tuple(changed), "".join(chunks), leftovers)
 
 
 def _diff(old: list[str], new: list[str], a: str, b: str) -> list[str]:

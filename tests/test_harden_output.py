@@ -263,3 +263,131 @@ def test_output_dir_that_is_a_symlink_to_a_directory_is_written_through(tmp_path
     assert generate(capsys, intent, link)[0] == 0
     assert (tmp_path / "real/MANIFEST.json").is_file() and link.is_symlink()
     assert generate(capsys, intent, link, "--check")[0] == 0
+
+
+# --- R9: Ctrl-C while staging, and temporary files an earlier crash left behind -------------
+
+LEFTOVER = ".fleet-intent-0123456789abcdef.tmp"
+
+
+def leftovers(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob(".fleet-intent-*"))
+
+
+def interrupt_staging_after(monkeypatch, n: int) -> list[int]:
+    """Make the writer's per-file staging raise KeyboardInterrupt on its `n`-th call."""
+    calls = [0]
+    original = writer._write_temporary
+
+    def staging(directory, data, durable=False):
+        calls[0] += 1
+        if calls[0] == n:
+            raise KeyboardInterrupt
+        return original(directory, data, durable)
+
+    monkeypatch.setattr(writer, "_write_temporary", staging)
+    return calls
+
+
+def test_interrupt_while_staging_a_new_directory_leaves_nothing(tmp_path, capsys, monkeypatch):
+    intent = tmp_path / "intent.yaml"
+    intent.write_bytes(intent_bytes(example_data()))
+    calls = interrupt_staging_after(monkeypatch, 20)
+
+    code, out, err = generate(capsys, intent, tmp_path / "out")
+
+    assert calls[0] == 20
+    assert code == 130 and out == ""
+    assert err == "interrupted\n"
+    assert not (tmp_path / "out").exists()
+
+
+def spoil_every_generated_file(out: Path) -> None:
+    """Every .tf file has to be written again by the next generate."""
+    for path in out.rglob("*.tf"):
+        path.write_text("# edited\n")
+
+
+def test_interrupt_while_staging_an_existing_directory_leaves_it_as_it_was(generated, capsys, monkeypatch):
+    intent, out = generated
+    spoil_every_generated_file(out)
+    before = tree(out), sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    calls = interrupt_staging_after(monkeypatch, 25)
+
+    code, _, err = generate(capsys, intent, out)
+
+    assert calls[0] == 25
+    assert code == 130 and err == "interrupted\n"
+    assert (tree(out), sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))) == before
+    monkeypatch.undo()
+    assert generate(capsys, intent, out, "--check")[0] == 1
+
+
+def test_leftover_temporary_files_make_check_stale_and_generate_removes_them(generated, capsys):
+    intent, out = generated
+    for folder in (out, out / "clusters/prod-use1", out / "modules/namespaces"):
+        (folder / LEFTOVER).write_text("half a file")
+    (out / "clusters/prod-use1/.terraform").mkdir()
+    (out / "clusters/prod-use1/.terraform" / LEFTOVER).write_text("not ours: inside .terraform/")
+
+    code, stdout, err = generate(capsys, intent, out, "--check")
+    assert code == 1
+    assert f"{out} is stale: 0 added, 0 changed, 0 removed, 3 leftover temporary file(s) of an interrupted run" in err
+    assert f"clusters/prod-use1/{LEFTOVER}" in stdout
+
+    code, _, err = generate(capsys, intent, out)
+    assert code == 0
+    assert "removed 3 leftover temporary file(s) of an interrupted run" in err
+    assert leftovers(out) == [f"clusters/prod-use1/.terraform/{LEFTOVER}"]
+    assert generate(capsys, intent, out, "--check")[0] == 0
+
+
+def test_leftovers_in_a_directory_without_manifest_are_ours_not_foreign(tmp_path, capsys):
+    # An interrupted first run into a new directory, before the fix: only our layout and leftovers.
+    intent = tmp_path / "intent.yaml"
+    intent.write_bytes(intent_bytes(example_data()))
+    out = tmp_path / "out"
+    (out / "clusters/prod-use1").mkdir(parents=True)
+    (out / LEFTOVER).write_text("x")
+    (out / "clusters/prod-use1" / LEFTOVER).write_text("x")
+
+    code, _, err = generate(capsys, intent, out)
+
+    assert code == 0, err
+    assert leftovers(out) == []
+
+
+def test_real_sigint_during_staging_exits_130_and_leaves_no_temporary_files(generated, tmp_path):
+    import subprocess
+    import sys
+
+    intent, out = generated
+    spoil_every_generated_file(out)
+    before = tree(out)
+    log = tmp_path / "audit.jsonl"
+    # The child sends itself a real SIGINT from inside the 10th staged write: no timing involved.
+    script = (
+        "import os, signal, sys\n"
+        "from intent import writer, cli\n"
+        "original = writer._write_temporary\n"
+        "calls = [0]\n"
+        "def staging(*args, **kwargs):\n"
+        "    calls[0] += 1\n"
+        "    if calls[0] == 10:\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return original(*args, **kwargs)\n"
+        "writer._write_temporary = staging\n"
+        "cli.main(sys.argv[1:])\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    env.pop("FLEET_INTENT_AUDIT_LOG", None)
+    result = subprocess.run(
+        [sys.executable, "-c", script, "generate", str(intent), "-o", str(out), "--now", "2026-11-26", "--audit-log", str(log)],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert result.returncode == 130, result.stderr
+    assert result.stderr == "interrupted\n"
+    assert leftovers(out) == [] and tree(out) == before
+    [record] = [json.loads(line) for line in log.read_text().splitlines()]
+    assert record["exitCode"] == 130 and record["error"] == "interrupted"
