@@ -121,11 +121,15 @@ def plan(info: RunInfo, intent_path: str, clusters: tuple[str, ...], now_text: s
 
 
 def write_report(path: str, text: str) -> None:
-    """Write a report to `-o path` atomically (a partial report is never left behind)."""
-    from .writer import replace_file
+    """Write a report to `-o path`: a regular file atomically (a partial report is never left
+    behind), a FIFO or device written through; see `writer.write_file`."""
+    from .errors import OutputError
+    from .writer import write_file
 
     try:
-        replace_file(path, text)
+        write_file(path, text)
+    except OutputError as exc:
+        raise UsageError(f"-o {exc}") from None
     except OSError as exc:
         raise UsageError(f"-o {path}: cannot write ({exc.strerror or exc})") from None
 

@@ -19,6 +19,7 @@ import os
 import re
 import secrets
 import stat
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -393,17 +394,124 @@ def _write_temporary(directory: Path, data: bytes, durable: bool = False) -> Pat
 def replace_file(path: str | os.PathLike, text: str, *, durable: bool = False) -> None:
     """Write `text` (UTF-8) to `path` through a temporary file beside it and `os.replace`:
     readers see the old file or the new one, never a partial one. `durable` also syncs it
-    to disk first. Raises OSError naming `path`, the temporary file removed."""
+    to disk first. Raises OSError naming `path`, the temporary file removed.
+
+    Only a missing path or a regular file is replaced: anything else (a link, a FIFO, a
+    device, a directory) is an OutputError and stays as it is."""
     target = Path(path)
+    kind = _kind(target)
+    if kind not in (None, "a regular file"):
+        raise OutputError(f"{target}: is {kind}; refusing to replace it with a regular file")
     try:
         tmp = _write_temporary(target.parent, text.encode("utf-8"), durable)
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, str(target)) from exc
     try:
         os.replace(tmp, target)
-    except OSError as exc:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
-        raise OSError(exc.errno, exc.strerror, str(target)) from exc
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
+        raise
+
+
+# The names of a process's own open descriptors (as gawk and bash treat them).
+_DESCRIPTOR_NAME = re.compile(r"/dev/(?:(stdout)|(stderr)|fd/(\d+))|/proc/self/fd/(\d+)")
+
+
+def descriptor_alias(path: str | os.PathLike) -> int | None:
+    """The descriptor `/dev/stdout`, `/dev/stderr`, `/dev/fd/N` or `/proc/self/fd/N` names, else None."""
+    match = _DESCRIPTOR_NAME.fullmatch(os.fspath(path))
+    if match is None:
+        return None
+    stdout, stderr, fd, proc_fd = match.groups()
+    return 1 if stdout else 2 if stderr else int(fd or proc_fd)
+
+
+def write_file(path: str | os.PathLike, text: str) -> None:
+    """Write a single output file (a report) where `-o path` asks for it.
+
+    - `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`: written to that open
+      descriptor, so a shell's `>`, `>>` or pipe behind it applies as to any output;
+    - a missing path or a regular file: replaced atomically (`replace_file`);
+    - a FIFO or character device (`/dev/null`, a terminal), also reached through a symbolic
+      link: opened and written through, never created, replaced or truncated;
+    - anything else (a link to a regular file, a directory or nothing; a directory, socket or
+      block device): an OutputError; nothing is written and the path stays as it is.
+    Write failures are OSError naming `path`.
+    """
+    data = text.encode("utf-8")
+    descriptor = descriptor_alias(path)
+    if descriptor is not None:
+        for stream in (sys.stdout, sys.stderr):  # what was printed before comes first
+            stream.flush()
+        _write_all(descriptor, data, path)
+        return
+    target = Path(path)
+    kind = _kind(target)
+    if kind in (None, "a regular file"):
+        replace_file(target, text)
+    elif kind in ("a FIFO", "a character device"):
+        _write_stream(target, data, follow=False)
+    elif kind == "a symbolic link":
+        final = _kind(target, follow=True)
+        link = os.readlink(target)
+        if final is None:
+            raise OutputError(f"{target}: is a symbolic link to {link}, which does not exist; refusing to write through it (name a file instead)")
+        if final not in ("a FIFO", "a character device"):
+            raise OutputError(f"{target}: is a symbolic link to {link}; refusing to replace a link with the report (name the file itself)")
+        _write_stream(target, data, follow=True)
+    elif kind == "a directory":
+        raise OutputError(f"{target}: is a directory; name a file")
+    else:
+        raise OutputError(f"{target}: is {kind}; name a regular file, a FIFO or a character device such as /dev/null")
+
+
+def _kind(path: Path, follow: bool = False) -> str | None:
+    """What `path` is ("a regular file", "a FIFO", ...), None when nothing is there."""
+    try:
+        mode = os.stat(path).st_mode if follow else os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    for test, kind in (
+        (stat.S_ISREG, "a regular file"),
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def _write_stream(path: Path, data: bytes, *, follow: bool) -> None:
+    # No O_CREAT: a FIFO or device that vanished is an error, never a new regular file.
+    flags = os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)  # a FIFO blocks here until a reader opens it, as `> fifo` does
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
+    try:
+        mode = os.fstat(fd).st_mode
+        if not (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
+            raise OutputError(f"{path}: changed while being opened; not written")
+        _write_all(fd, data, path)
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes, path: str | os.PathLike) -> None:
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, os.fspath(path)) from exc
 
 
 def _output_error(exc: OSError) -> OutputError:
