@@ -171,10 +171,14 @@ def main(argv: list[str] | None = None) -> None:
         error = str(exc)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()  # a bare `fleet-intent` or `fleet-intent report`: the help is the answer
         code = 2
-        error = exc.format_message()
+        error = "no command given"
+    except click.ClickException as exc:
+        error = click_error_line(exc, args)
+        click.echo(f"error: {error}", err=True)
+        code = 2
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         code = 2
@@ -187,6 +191,30 @@ def main(argv: list[str] | None = None) -> None:
         code = 1
     code = _audit(info, code, error, args)
     sys.exit(code)
+
+
+def click_error_line(exc: click.ClickException, args: list[str]) -> str:
+    """A click usage error as one line, pointing at the failing command's --help (click's own
+    form is four lines: Usage, Try, a blank line, Error)."""
+    message = " ".join(exc.format_message().split()).removesuffix(".")
+    if message[:2].istitle():  # "Missing argument" -> "missing argument", "ID ..." kept
+        message = message[0].lower() + message[1:]
+    if isinstance(exc, click.UsageError):
+        ctx = getattr(exc, "ctx", None)
+        message += f" (see '{ctx.command_path if ctx else _command_path(args)} --help')"
+    return message
+
+
+def _command_path(args: list[str]) -> str:
+    """`fleet-intent report merge` for args naming that command (for errors click raises
+    before it has a context)."""
+    path, command = ["fleet-intent"], cli
+    for arg in args:
+        if arg.startswith("-") or not isinstance(command, click.Group) or arg not in command.commands:
+            break
+        command = command.commands[arg]
+        path.append(arg)
+    return " ".join(path)
 
 
 def _invoke(args: list[str], info: RunInfo) -> int:
