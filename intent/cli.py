@@ -1,19 +1,26 @@
 """The command line: parses arguments, calls library code, prints, and picks the exit code.
 
 This is the only module that prints errors and exits (SPEC §6: 0 ok, 1 findings or stale
-output, 2 invalid input or usage). Library code raises `FleetIntentError` subclasses.
+output, 2 invalid input or usage). Library code raises `FleetIntentError` subclasses. Two
+more ends, each one line and audited like any run: Ctrl-C is `interrupted`, exit 130; an
+exception nothing expected is `internal error: ...`, exit 2 (a bug, never mistaken for
+findings), with its traceback only when FLEET_INTENT_DEBUG is set.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
+import traceback
 
 import click
 
 from . import __version__
 from .errors import FleetIntentError, IntentError, UsageError
+
+DEBUG_ENV = "FLEET_INTENT_DEBUG"  # set: an internal error also prints its traceback
 
 # Modules under intent/commands/ that each define `command` (a click command).
 COMMAND_MODULES: tuple[str, ...] = ("generate", "verify", "report", "explain", "snapshot", "check")
@@ -189,8 +196,24 @@ def main(argv: list[str] | None = None) -> None:
         error = "interrupted"
     except BrokenPipeError:
         code = 1
+    except Exception as exc:  # noqa: BLE001 - a bug: still one line, exit 2, and audited
+        error = internal_error(exc)
+        if os.environ.get(DEBUG_ENV):
+            traceback.print_exc()
+        click.echo(f"{error} (please report it; {DEBUG_ENV}=1 shows the traceback)", err=True)
+        code = 2
     code = _audit(info, code, error, args)
     sys.exit(code)
+
+
+def internal_error(exc: BaseException) -> str:
+    """One line for an exception no code path expected: its type and message, secret-looking
+    values redacted, cut short. The traceback is printed only with FLEET_INTENT_DEBUG set."""
+    from .evidence import redact
+
+    message = redact(" ".join(str(exc).split()))
+    message = message if len(message) <= 300 else message[:297] + "..."
+    return f"internal error: {type(exc).__name__}" + (f": {message}" if message else "")
 
 
 def click_error_line(exc: click.ClickException, args: list[str]) -> str:

@@ -61,3 +61,75 @@ def test_help_and_version_still_print_normally(run):
     assert code == 0 and out.startswith("Usage: fleet-intent generate")
     code, out, _ = run("--version")
     assert code == 0 and "fleet-intent, version" in out
+
+
+# --- R13: every generate/check run leaves one audit line; a crash is one line, exit 2 -------
+
+TOKEN = "ghp_0123456789abcdefghijABCDEFGHIJ012345"
+
+
+def records(log) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def crash_in_write_output(monkeypatch, exc: BaseException) -> None:
+    import intent.writer
+
+    def write_output(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(intent.writer, "write_output", write_output)
+
+
+def test_unexpected_exception_is_one_line_exit_2_and_one_audit_line(run, tmp_path, monkeypatch):
+    monkeypatch.delenv("FLEET_INTENT_DEBUG", raising=False)
+    crash_in_write_output(monkeypatch, RuntimeError(f"boom\nsecond line {TOKEN}"))
+    log = tmp_path / "audit.jsonl"
+
+    code, out, err = run("generate", EXAMPLE, "-o", tmp_path / "out", "--audit-log", log)
+
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        "internal error: RuntimeError: boom second line [redacted] "
+        "(please report it; FLEET_INTENT_DEBUG=1 shows the traceback)"
+    ]
+    [record] = records(log)
+    assert record["command"] == "generate" and record["exitCode"] == 2
+    assert record["error"] == "internal error: RuntimeError: boom second line [redacted]"
+    assert len(record["intentSha256"]) == 64
+
+
+def test_debug_variable_adds_the_traceback(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("FLEET_INTENT_DEBUG", "1")
+    crash_in_write_output(monkeypatch, RuntimeError("boom"))
+    code, _, err = run("generate", EXAMPLE, "-o", tmp_path / "out")
+    assert code == 2
+    assert "Traceback (most recent call last)" in err and 'raise exc' in err
+    assert err.splitlines()[-1] == "internal error: RuntimeError: boom (please report it; FLEET_INTENT_DEBUG=1 shows the traceback)"
+
+
+def test_ctrl_c_in_check_is_one_line_130_and_one_audit_line(run, tmp_path, monkeypatch):
+    import intent.checkrun
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(intent.checkrun, "run_check", interrupted)
+    log = tmp_path / "audit.jsonl"
+    code, out, err = run("check", EXAMPLE, "--snapshot", COMPLIANT, "--audit-log", log)
+    assert code == 130 and out == "" and err == "interrupted\n"
+    [record] = records(log)
+    assert record["command"] == "check" and record["exitCode"] == 130 and record["error"] == "interrupted"
+    assert len(record["clusters"]) == 6
+
+
+def test_red_team_intent_that_crashed_the_loader_still_leaves_one_audit_line(run, tmp_path):
+    intent = tmp_path / "key_bad_date.yaml"
+    intent.write_text(EXAMPLE.read_text() + "2020-13-45: x\n")
+    log = tmp_path / "audit.jsonl"
+    code, _, err = run("generate", intent, "-o", tmp_path / "out", "--audit-log", log)
+    assert code == 2 and "Traceback" not in err
+    assert len(err.splitlines()) <= 3  # one line per problem and the count, or one internal-error line
+    [record] = records(log)
+    assert record["command"] == "generate" and record["exitCode"] == 2 and record["error"]
+    assert not (tmp_path / "out").exists()
