@@ -391,3 +391,22 @@ def test_real_sigint_during_staging_exits_130_and_leaves_no_temporary_files(gene
     assert leftovers(out) == [] and tree(out) == before
     [record] = [json.loads(line) for line in log.read_text().splitlines()]
     assert record["exitCode"] == 130 and record["error"] == "interrupted"
+
+
+def test_verify_with_a_deeply_nested_manifest_reports_it_unreadable(tmp_path, capsys):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    private, public = tmp_path / "key.pem", tmp_path / "pub.pem"
+    private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "MANIFEST.json").write_text("[" * 100_000 + "]" * 100_000)
+    from intent.evidence import sign_output
+
+    sign_output(str(out), str(private))
+    code, stdout, err = invoke_cli(capsys, "verify", out, "--public-key", public)
+    assert code == 1 and "internal error" not in err
+    assert stdout.splitlines() == ["MANIFEST.json: unreadable file list: nested too deeply"]
