@@ -3,11 +3,15 @@
 Contract: everything is rendered in memory before anything is written; every changed file is
 staged next to its target before any is replaced, so a write that fails (disk full, read-only
 directory) leaves the directory as it was; each file is then replaced atomically
-(`os.replace`), the manifest last; only paths under the
-output directory are touched, never through a symbolic link; files are removed only when an
-earlier `MANIFEST.json` of ours lists them. `MANIFEST.json` lists every generated file with its
-SHA-256, the intent's SHA-256 and the tool version, with sorted keys and no timestamps, so the
-same intent always gives the same bytes.
+(`os.replace`), the manifest last; an interrupt while staging removes every temporary file,
+and temporary files a killed run left are reported (`check_output`) and removed
+(`write_output`); only paths under the output directory are touched, never through a
+symbolic link; a file is removed only when an earlier `MANIFEST.json` of ours lists it with
+the SHA-256 it still has, and a manifest not in exactly the shape we write is refused.
+`MANIFEST.json` lists every generated file with its SHA-256, the intent's SHA-256 and the
+tool version, with sorted keys and no timestamps, so the same intent always gives the same
+bytes. Single files named by `-o` go through `write_file`: a path that is not a regular file
+is never replaced by one.
 """
 
 from __future__ import annotations
