@@ -1,19 +1,26 @@
 """The command line: parses arguments, calls library code, prints, and picks the exit code.
 
 This is the only module that prints errors and exits (SPEC §6: 0 ok, 1 findings or stale
-output, 2 invalid input or usage). Library code raises `FleetIntentError` subclasses.
+output, 2 invalid input or usage). Library code raises `FleetIntentError` subclasses. Two
+more ends, each one line and audited like any run: Ctrl-C is `interrupted`, exit 130; an
+exception nothing expected is `internal error: ...`, exit 2 (a bug, never mistaken for
+findings), with its traceback only when FLEET_INTENT_DEBUG is set.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
+import traceback
 
 import click
 
 from . import __version__
 from .errors import FleetIntentError, IntentError, UsageError
+
+DEBUG_ENV = "FLEET_INTENT_DEBUG"  # set: an internal error also prints its traceback
 
 # Modules under intent/commands/ that each define `command` (a click command).
 COMMAND_MODULES: tuple[str, ...] = ("generate", "verify", "report", "explain", "snapshot", "check")
@@ -121,11 +128,15 @@ def plan(info: RunInfo, intent_path: str, clusters: tuple[str, ...], now_text: s
 
 
 def write_report(path: str, text: str) -> None:
-    """Write a report to `-o path` atomically (a partial report is never left behind)."""
-    from .writer import replace_file
+    """Write a report to `-o path`: a regular file atomically (a partial report is never left
+    behind), a FIFO or device written through; see `writer.write_file`."""
+    from .errors import OutputError
+    from .writer import write_file
 
     try:
-        replace_file(path, text)
+        write_file(path, text)
+    except OutputError as exc:
+        raise UsageError(f"-o {exc}") from None
     except OSError as exc:
         raise UsageError(f"-o {path}: cannot write ({exc.strerror or exc})") from None
 
@@ -154,8 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     error: str | None = None
     try:
-        code = cli.main(args=args, prog_name="fleet-intent", standalone_mode=False, obj=info)
-        code = code if isinstance(code, int) else 0
+        code = _invoke(args, info)
     except IntentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -168,10 +178,14 @@ def main(argv: list[str] | None = None) -> None:
         error = str(exc)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()  # a bare `fleet-intent` or `fleet-intent report`: the help is the answer
         code = 2
-        error = exc.format_message()
+        error = "no command given"
+    except click.ClickException as exc:
+        error = click_error_line(exc, args)
+        click.echo(f"error: {error}", err=True)
+        code = 2
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         code = 2
@@ -182,8 +196,59 @@ def main(argv: list[str] | None = None) -> None:
         error = "interrupted"
     except BrokenPipeError:
         code = 1
+    except Exception as exc:  # noqa: BLE001 - a bug: still one line, exit 2, and audited
+        error = internal_error(exc)
+        if os.environ.get(DEBUG_ENV):
+            traceback.print_exc()
+        click.echo(f"{error} (please report it; {DEBUG_ENV}=1 shows the traceback)", err=True)
+        code = 2
     code = _audit(info, code, error, args)
     sys.exit(code)
+
+
+def internal_error(exc: BaseException) -> str:
+    """One line for an exception no code path expected: its type and message, secret-looking
+    values redacted, cut short. The traceback is printed only with FLEET_INTENT_DEBUG set."""
+    from .evidence import redact
+
+    message = redact(" ".join(str(exc).split()))
+    message = message if len(message) <= 300 else message[:297] + "..."
+    return f"internal error: {type(exc).__name__}" + (f": {message}" if message else "")
+
+
+def click_error_line(exc: click.ClickException, args: list[str]) -> str:
+    """A click usage error as one line, pointing at the failing command's --help (click's own
+    form is four lines: Usage, Try, a blank line, Error)."""
+    message = " ".join(exc.format_message().split()).removesuffix(".")
+    if message[:2].istitle():  # "Missing argument" -> "missing argument", "ID ..." kept
+        message = message[0].lower() + message[1:]
+    if isinstance(exc, click.UsageError):
+        ctx = getattr(exc, "ctx", None)
+        message += f" (see '{ctx.command_path if ctx else _command_path(args)} --help')"
+    return message
+
+
+def _command_path(args: list[str]) -> str:
+    """`fleet-intent report merge` for args naming that command (for errors click raises
+    before it has a context)."""
+    path, command = ["fleet-intent"], cli
+    for arg in args:
+        if arg.startswith("-") or not isinstance(command, click.Group) or arg not in command.commands:
+            break
+        command = command.commands[arg]
+        path.append(arg)
+    return " ".join(path)
+
+
+def _invoke(args: list[str], info: RunInfo) -> int:
+    """Run the command line; the exit code a command returned (0 for None).
+
+    Not `cli.main`: on Ctrl-C it prints a blank line and raises Abort, which would hide the
+    KeyboardInterrupt that `main` reports as one line and exit 130.
+    """
+    with cli.make_context("fleet-intent", args, obj=info) as ctx:
+        code = cli.invoke(ctx)
+    return code if isinstance(code, int) else 0
 
 
 def _audit(info: RunInfo, code: int, error: str | None, args: list[str]) -> int:

@@ -412,6 +412,9 @@ def verify_output(out_dir: str, public_key_path: str) -> list[str]:
     except (ValueError, UnicodeDecodeError) as exc:
         problems.append(f"{MANIFEST}: unreadable file list: {exc}")
         return problems
+    except RecursionError:  # a hostile manifest: thousands of nested arrays
+        problems.append(f"{MANIFEST}: unreadable file list: nested too deeply")
+        return problems
 
     on_disk = _files_on_disk(out_dir)
     for rel in sorted(set(expected) | set(on_disk)):

@@ -187,7 +187,7 @@ def test_write_output_refuses_foreign_manifest(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "MANIFEST.json").write_text('{"files": {"../../etc/passwd": "x"}}\n')
-    with pytest.raises(OutputError, match="not a MANIFEST.json written by fleet-intent"):
+    with pytest.raises(OutputError, match="is not a manifest written by fleet-intent"):
         write_output(out, render(parse(example_data())), "0" * 64)
 
 
@@ -250,7 +250,7 @@ def test_write_output_refuses_manifest_listing_paths_outside(tmp_path):
     victim = tmp_path / "victim.tf"
     victim.write_text("keep\n")
     (out / "MANIFEST.json").write_text(json.dumps({"files": {"../victim.tf": "0" * 64}, "tool": {"name": "fleet-intent"}}))
-    with pytest.raises(OutputError, match="not a relative path"):
+    with pytest.raises(OutputError, match="is not a manifest written by fleet-intent"):
         write_output(out, render(parse(example_data())), "0" * 64)
     assert victim.read_text() == "keep\n"
 

@@ -46,9 +46,10 @@ def command(
         result = check_output(output, files, loaded.sha256, selected)
         if result.stale:
             click.echo(result.diff, nl=False)
+            leftovers = f", {len(result.leftovers)} leftover temporary file(s) of an interrupted run" if result.leftovers else ""
             click.echo(
                 f"{output} is stale: {len(result.added)} added, {len(result.changed)} changed, "
-                f"{len(result.removed)} removed; run `fleet-intent generate {intent_path} -o {output}`",
+                f"{len(result.removed)} removed{leftovers}; run `fleet-intent generate {intent_path} -o {output}`",
                 err=True,
             )
             raise click.exceptions.Exit(1)
@@ -66,5 +67,13 @@ def command(
         f"{len(outcome.removed)} removed, {len(outcome.unchanged)} unchanged",
         err=True,
     )
+    if outcome.cleaned:
+        click.echo(f"note: removed {len(outcome.cleaned)} leftover temporary file(s) of an interrupted run", err=True)
+    for path in outcome.untracked:
+        click.echo(
+            f"warning: {output}/{path}: listed in MANIFEST.json but changed since fleet-intent wrote it; "
+            "left in place and no longer tracked",
+            err=True,
+        )
     for folder in outcome.kept:
         click.echo(f"note: {output}/{folder} is no longer generated but holds files not written by fleet-intent; left in place", err=True)
