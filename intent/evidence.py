@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import errno
 import getpass
 import hashlib
 import json
 import os
 import re
 import socket
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from . import __version__
 from .errors import UsageError
 from .findings import Severity
-from .writer import MANIFEST, SIGNATURE, replace_file
+from .safeio import InputFileError, read_regular_file
+from .writer import MANIFEST, MAX_MANIFEST_BYTES, SIGNATURE, replace_file
 
+MAX_KEY_BYTES = 64 << 10  # PEM keys and base64 signatures are a few hundred bytes
 AUDIT_LOG_ENV = "FLEET_INTENT_AUDIT_LOG"
 ACTOR_ENV = "FLEET_INTENT_ACTOR"
 
@@ -246,15 +250,11 @@ def _unlock(fd: int) -> None:
 
 
 def _read_key_file(path: str, what: str) -> bytes:
+    # A PEM key is a few hundred bytes; a FIFO or device here must not hang or fill memory.
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise UsageError(f"{what} {path}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{what} {path}: is a directory") from None
-    except OSError as exc:
-        raise UsageError(f"{what} {path}: cannot read: {exc.strerror}") from None
+        return read_regular_file(path, MAX_KEY_BYTES)
+    except InputFileError as exc:
+        raise UsageError(f"{what} {exc}") from None
 
 
 def load_private_key(path: str):
@@ -320,13 +320,12 @@ def sign_output(out_dir: str, private_key_path: str) -> str:
     """
     key = load_private_key(private_key_path)
     manifest_path = os.path.join(out_dir, MANIFEST)
+    if not os.path.lexists(manifest_path):
+        raise UsageError(f"{manifest_path}: no such file; generate the output before signing it")
     try:
-        with open(manifest_path, "rb") as handle:
-            manifest = handle.read()
-    except FileNotFoundError:
-        raise UsageError(f"{manifest_path}: no such file; generate the output before signing it") from None
-    except OSError as exc:
-        raise UsageError(f"{manifest_path}: cannot read: {exc.strerror}") from None
+        manifest = read_regular_file(manifest_path, MAX_MANIFEST_BYTES)
+    except InputFileError as exc:
+        raise UsageError(str(exc)) from None
     text = base64.b64encode(key.sign(manifest)).decode("ascii") + "\n"
     sig_path = os.path.join(out_dir, SIGNATURE)
     try:
@@ -365,8 +364,13 @@ def _safe_relpath(path: str) -> bool:
 
 
 def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    # O_NOFOLLOW | O_NONBLOCK and the type of the open descriptor: a file swapped for a link or
+    # a FIFO after the directory walk is never followed or waited on.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        digest = hashlib.sha256()
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
@@ -400,10 +404,12 @@ def verify_output(out_dir: str, public_key_path: str) -> list[str]:
     key = load_public_key(public_key_path)
     manifest_path = os.path.join(out_dir, MANIFEST)
     sig_path = os.path.join(out_dir, SIGNATURE)
-    if not os.path.isfile(manifest_path):
+    if not os.path.lexists(manifest_path):
         return [f"{MANIFEST}: missing; nothing to verify against"]
-    with open(manifest_path, "rb") as handle:
-        manifest_bytes = handle.read()
+    try:
+        manifest_bytes = read_regular_file(manifest_path, MAX_MANIFEST_BYTES, MANIFEST)
+    except InputFileError as exc:
+        return [str(exc)]
 
     problems: list[str] = []
     problems.extend(_check_signature(key, manifest_bytes, sig_path))
@@ -430,7 +436,11 @@ def verify_output(out_dir: str, public_key_path: str) -> list[str]:
         elif os.path.islink(full) or not os.path.isfile(full):
             problems.append(f"{rel}: changed (is a symlink or not a regular file)")
         else:
-            actual = _sha256(full)
+            try:
+                actual = _sha256(full)
+            except OSError:
+                problems.append(f"{rel}: changed (is a symlink or not a regular file)")
+                continue
             if actual != expected[rel]:
                 problems.append(f"{rel}: changed (sha256 {actual}, {MANIFEST} says {expected[rel]})")
     return problems
@@ -439,11 +449,12 @@ def verify_output(out_dir: str, public_key_path: str) -> list[str]:
 def _check_signature(key, manifest_bytes: bytes, sig_path: str) -> list[str]:
     from cryptography.exceptions import InvalidSignature
 
-    try:
-        with open(sig_path, "rb") as handle:
-            text = handle.read()
-    except FileNotFoundError:
+    if not os.path.lexists(sig_path):
         return [f"{SIGNATURE}: missing; the output is not signed (generate --sign-key KEY)"]
+    try:
+        text = read_regular_file(sig_path, MAX_KEY_BYTES, SIGNATURE)
+    except InputFileError as exc:
+        return [str(exc)]
     try:
         signature = base64.b64decode(b"".join(text.split()), validate=True)
     except ValueError:
