@@ -93,7 +93,9 @@ def _worker(plans: list[ClusterPlan], indexes: list[int], width: int, timeout: f
     """
     from .collect import CloudCredentials, _run_pool, prepare
     from .kubeexec import kill_running
+    from .logs import configure_logging
 
+    configure_logging()  # as in the CLI: a fresh interpreter, nothing configured
     signal.signal(signal.SIGTERM, _stop)
     try:
         by_name = {plan.name: index for plan, index in zip(plans, indexes)}

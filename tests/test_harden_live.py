@@ -250,6 +250,73 @@ def test_worker_processes_print_no_plugin_stderr(fake_fleet, tmp_path, monkeypat
     assert len(out.splitlines()) == 6 and all("exited 1" in line for line in out.splitlines()), out
 
 
+LOG_FROM_A_LIBRARY = f"""
+import logging, sys
+from intent.logs import configure_logging
+configure_logging()
+logging.error("exec: process returned 1. {SECRET}")
+logging.getLogger("urllib3.connectionpool").warning("Connection pool is full, discarding connection")
+print("done")
+"""
+
+
+@pytest.mark.parametrize("debug", [None, "1"])
+def test_library_logging_reaches_stderr_only_when_asked_and_redacted(debug):
+    env = {k: v for k, v in os.environ.items() if k != "FLEET_INTENT_DEBUG"}
+    if debug:
+        env["FLEET_INTENT_DEBUG"] = debug
+    result = subprocess.run([sys.executable, "-c", LOG_FROM_A_LIBRARY], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=RUN_LIMIT)
+
+    assert result.stdout == "done\n"
+    assert SECRET not in result.stderr
+    if debug:
+        assert "exec: process returned 1. [redacted]" in result.stderr
+        assert "Connection pool is full" in result.stderr
+    else:
+        assert result.stderr == ""
+
+
+CLI_THEN_LOG = f"""
+import logging, sys
+import intent.cli
+try:
+    intent.cli.main(["validate", sys.argv[1]])
+except SystemExit:
+    pass
+logging.error("exec: process returned 1. {SECRET}")
+"""
+
+
+def test_cli_keeps_library_logging_off_stderr():
+    env = {k: v for k, v in os.environ.items() if k != "FLEET_INTENT_DEBUG"}
+    result = subprocess.run([sys.executable, "-c", CLI_THEN_LOG, str(EXAMPLE)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=RUN_LIMIT)
+
+    assert "valid" in result.stdout
+    assert result.stderr == ""
+
+
+def test_worker_processes_log_only_with_fleet_intent_debug(fake_fleet, tmp_path, monkeypatch):
+    plugin = write_plugin(tmp_path, "good-plugin", GOOD_PLUGIN)
+    use_exec_kubeconfig(fake_fleet, tmp_path, monkeypatch, plugin, lambda cluster: cluster)
+    monkeypatch.setenv("FLEET_INTENT_DEBUG", "1")
+
+    code, out, err = finish(collector("30"))
+
+    assert code == 0, err
+    assert out.count(" ok\n") == 6, out
+    # Only the workers made requests (and configured logging): their debug records, redacted.
+    assert "DEBUG urllib3.connectionpool: " in err
+    assert KUBE_TOKEN not in err
+
+
+def test_configure_logging_has_no_import_time_effect():
+    code = "import logging, intent.cli, intent.logs, intent.collect, intent.fanout; print(len(logging.getLogger().handlers))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=RUN_LIMIT)
+    assert result.stdout.strip() == "0", result.stderr
+
+
 # The runner on its own -------------------------------------------------------------------------
 
 EXEC_API = "client.authentication.k8s.io/v1beta1"
