@@ -166,6 +166,19 @@ def test_ctrl_c_kills_running_exec_plugins(hanging):
     assert [p for p in pids(hanging) if alive(p)] == []
 
 
+def test_terminated_check_live_leaves_no_exec_plugin(hanging):
+    process = cli("check", str(EXAMPLE), "--live", "--timeout", "60", "--now", "2026-11-26", start_new_session=True)
+    try:
+        assert wait_for(lambda: len(pids(hanging)) == 12), "the plugins did not start"
+        process.terminate()  # as `timeout`, a CI cancel or kill(1) do
+        code, _, err = finish(process)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert code == 128 + signal.SIGTERM, err  # the conventional status of a run ended by SIGTERM
+    assert [p for p in pids(hanging) if alive(p)] == []
+
+
 COLLECT_IN_PROCESSES = """
 import sys
 from intent.collect import LiveSource
@@ -193,12 +206,13 @@ def test_worker_processes_kill_their_exec_plugins_at_the_deadline(hanging):
     assert [p for p in pids(hanging) if alive(p)] == []
 
 
-def test_interrupted_parent_of_worker_processes_leaves_no_exec_plugin(hanging):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_parent_of_worker_processes_leaves_no_exec_plugin(hanging, signum):
     process = collector("60", start_new_session=True)
     try:
         assert wait_for(lambda: len(pids(hanging)) == 12), "the plugins did not start"
-        os.kill(process.pid, signal.SIGINT)  # the parent only: it must end its workers, and they their plugins
-        finish(process)
+        os.kill(process.pid, signum)  # the parent only: it must end its workers, and they their plugins
+        process.wait(timeout=RUN_LIMIT)  # not for its pipes, which orphaned workers would hold open
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
@@ -213,6 +227,7 @@ def test_well_behaved_exec_plugin_token_reads_the_cluster(loaded_example, fake_f
     results = {plan.name: r for plan, r in LiveSource(timeout=30.0).collect(plans)}
 
     assert {name: type(r).__name__ for name, r in results.items()} == {plan.name: "dict" for plan in plans}
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # SIGTERM is only taken over while reading
 
 
 # R12 ------------------------------------------------------------------------------------------
