@@ -37,14 +37,19 @@ _state = {"closed": False, "atexit": False}
 
 
 def run_exec_plugin(
-    exec_config: Mapping[str, Any] | None, cluster: Mapping[str, Any] | None, cwd: str | None, timeout: float
+    exec_config: Mapping[str, Any] | None,
+    cluster: Mapping[str, Any] | None,
+    cwd: str | None,
+    timeout: float,
+    limit: float | None = None,
 ) -> dict[str, Any]:
     """The `status` of the ExecCredential the plugin prints (with a `token`, or a
     `clientCertificateData` and `clientKeyData`), within `timeout` seconds.
 
     `exec_config` is the kubeconfig user's `exec` mapping, `cluster` the context's cluster
     mapping (passed to the plugin when it sets `provideClusterInfo`), `cwd` the directory the
-    plugin runs in (the kubeconfig's, as the kubernetes client does). Raises CollectError.
+    plugin runs in (the kubeconfig's, as the kubernetes client does). `limit` is the cluster's
+    whole time (`--timeout`), named when the plugin runs out of time. Raises CollectError.
     """
     if not isinstance(exec_config, Mapping):
         raise CollectError("kubernetes: kubeconfig user's exec is not a mapping")
@@ -70,7 +75,11 @@ def run_exec_plugin(
 
     process = _start(args, env, cwd or None, name)
     try:
-        stdout, stderr = _communicate(process, time.monotonic() + timeout, name, timeout)
+        late = CollectError(
+            f"kubernetes: exec credential plugin {name} gave no credential within "
+            f"{limit if limit is not None else round(timeout, 1):g}s (timed out)"
+        )
+        stdout, stderr = _communicate(process, time.monotonic() + timeout, name, late)
     finally:
         _end(process)
     if process.returncode != 0:
@@ -150,7 +159,7 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-def _communicate(process: subprocess.Popen, deadline: float, name: str, timeout: float) -> tuple[bytes, bytes]:
+def _communicate(process: subprocess.Popen, deadline: float, name: str, late: CollectError) -> tuple[bytes, bytes]:
     """Both outputs of the plugin once it exits; CollectError at the deadline or on too much output."""
     out = bytearray()
     err = bytearray()
@@ -160,9 +169,7 @@ def _communicate(process: subprocess.Popen, deadline: float, name: str, timeout:
         while selector.get_map():
             left = deadline - time.monotonic()
             if left <= 0:
-                raise CollectError(
-                    f"kubernetes: exec credential plugin {name} gave no credential within {timeout:g}s (timed out)"
-                )
+                raise late
             for key, _ in selector.select(left):
                 chunk = os.read(key.fd, 65536)
                 if not chunk:
@@ -174,9 +181,7 @@ def _communicate(process: subprocess.Popen, deadline: float, name: str, timeout:
                 elif len(err) < MAX_STDERR_KEPT:
                     err += chunk[: MAX_STDERR_KEPT - len(err)]
     if not _exited(process, deadline):
-        raise CollectError(
-            f"kubernetes: exec credential plugin {name} gave no credential within {timeout:g}s (timed out)"
-        )
+        raise late
     return bytes(out), bytes(err)
 
 

@@ -104,7 +104,8 @@ def _loader_class() -> type:
                 return None
             base_path = self._get_base_path(self._cluster.path)
             exec_config = getattr(self._user["exec"], "value", None)  # None unless a mapping
-            status = run_exec_plugin(exec_config, self._cluster.value, base_path, self.budget.timeout())
+            status = run_exec_plugin(exec_config, self._cluster.value, base_path, self.budget.timeout(),
+                                     self.budget.seconds)
             if isinstance(status.get("token"), str):
                 self.token = f"Bearer {status['token']}"
             else:  # run_exec_plugin made sure of both
