@@ -60,6 +60,8 @@ def run_exec_plugin(
     if not isinstance(command, str) or not command or not isinstance(api_version, str):
         raise CollectError("kubernetes: kubeconfig exec credential plugin needs a command and an apiVersion")
     name = _shown(command)
+    if not isinstance(exec_config.get("args") or [], list):
+        raise CollectError(f"kubernetes: kubeconfig exec credential plugin {name}: args is not a list")
     args = [command, *[str(arg) for arg in exec_config.get("args") or ()]]
     plugin_env = {str(item["name"]): str(item["value"]) for item in exec_config.get("env") or ()
                   if isinstance(item, Mapping) and "name" in item and "value" in item}
@@ -71,14 +73,15 @@ def run_exec_plugin(
             if isinstance(extension, Mapping) and extension.get("name") == "client.authentication.k8s.io/exec":
                 spec["cluster"]["config"] = extension.get("extension")
                 break
-    env["KUBERNETES_EXEC_INFO"] = json.dumps({"apiVersion": api_version, "kind": "ExecCredential", "spec": spec})
+    info = {"apiVersion": api_version, "kind": "ExecCredential", "spec": spec}
+    env["KUBERNETES_EXEC_INFO"] = json.dumps(info, default=str)  # YAML may hold dates
+    late = CollectError(
+        f"kubernetes: exec credential plugin {name} gave no credential within "
+        f"{limit if limit is not None else round(timeout, 1):g}s (timed out)"
+    )
 
     process = _start(args, env, cwd or None, name)
     try:
-        late = CollectError(
-            f"kubernetes: exec credential plugin {name} gave no credential within "
-            f"{limit if limit is not None else round(timeout, 1):g}s (timed out)"
-        )
         stdout, stderr = _communicate(process, time.monotonic() + timeout, name, late)
     finally:
         _end(process)
@@ -89,7 +92,7 @@ def run_exec_plugin(
         )
     try:
         credential = json.loads(stdout)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise CollectError(f"kubernetes: exec credential plugin {name} printed something that is not JSON") from None
     if not isinstance(credential, dict) or not isinstance(credential.get("status"), dict):
         raise CollectError(f"kubernetes: exec credential plugin {name} printed no ExecCredential status")

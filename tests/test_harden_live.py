@@ -353,6 +353,7 @@ def credential(status: str, api: str = EXEC_API) -> str:
     ("exit 3\n", r"plugin \S+ exited 3$"),
     ("kill -TERM $$\n", r"plugin \S+ was killed by SIGTERM$"),
     ("echo not json\n", r"plugin \S+ printed something that is not JSON$"),
+    ("head -c 200000 /dev/zero | tr '\\0' '['\n", r"plugin \S+ printed something that is not JSON$"),
     (credential('{"token":"t"}', api="client.authentication.k8s.io/v1"), r"answered with apiVersion .*/v1, not .*/v1beta1$"),
     (credential('{"expirationTimestamp":"2030-01-01T00:00:00Z"}'), r"printed neither a token nor clientCertificateData"),
     (credential('{"clientCertificateData":"c"}'), r"printed neither a token nor clientCertificateData"),
