@@ -160,6 +160,9 @@ def _register_commands() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI and turn every failure into a one-line cause."""
+    from .logs import configure_logging
+
+    configure_logging()  # library log records stay off the terminal (FLEET_INTENT_DEBUG shows them)
     _register_commands()
     info = RunInfo()
     args = list(sys.argv[1:] if argv is None else argv)

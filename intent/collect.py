@@ -10,10 +10,12 @@ hangs is reported when its deadline passes and is never waited for at exit.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import queue
 import random
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -331,10 +333,30 @@ class LiveSource:
             credentials = self.credentials or CloudCredentials()
             prepare({plan.provider for plan in plans}, credentials)
             results = _run_pool(plans, self.concurrency, self.timeout, credentials)
-        with progress_bar(self.progress, len(plans), "collecting") as advance:
+        with exit_on_sigterm(), progress_bar(self.progress, len(plans), "collecting") as advance:
             for plan, result in results:
                 advance(plan.name)
                 yield plan, result
+
+
+@contextlib.contextmanager
+def exit_on_sigterm() -> Iterator[None]:
+    """While a collection runs: SIGTERM raises SystemExit(143) rather than ending the process
+    on the spot, so that worker processes are stopped and exec credential plugins killed as on
+    Ctrl-C (intent/kubeexec.py). Only on the main thread, and only over the default handler."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        yield
+        return
+    signal.signal(signal.SIGTERM, _exit_terminated)
+    try:
+        yield
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _exit_terminated(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _run_pool(

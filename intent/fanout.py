@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import signal
 from collections.abc import Iterator
 
 from .plan import ClusterPlan
@@ -18,6 +19,8 @@ from .sources import CollectError, Documents
 
 # How often the parent looks for a worker process that died without answering.
 POLL_SECONDS = 0.5
+# How long a terminated worker gets to kill its exec credential plugins and exit.
+STOP_SECONDS = 5.0
 
 
 def collect_in_processes(
@@ -63,7 +66,8 @@ def collect_in_processes(
         for process, _ in workers:
             process.join(timeout=1.0)
             if process.is_alive():
-                process.terminate()
+                process.terminate()  # the worker kills its exec plugins on SIGTERM (see _worker)
+                process.join(timeout=STOP_SECONDS)
         results.close()
 
 
@@ -82,14 +86,32 @@ def balanced_shares(plans: list[ClusterPlan], processes: int) -> list[list[int]]
 
 
 def _worker(plans: list[ClusterPlan], indexes: list[int], width: int, timeout: float, results) -> None:
-    """Read `plans` with a thread pool and put (index, documents, cause) for each on `results`."""
-    from .collect import CloudCredentials, _run_pool, prepare
+    """Read `plans` with a thread pool and put (index, documents, cause) for each on `results`.
 
-    by_name = {plan.name: index for plan, index in zip(plans, indexes)}
-    credentials = CloudCredentials()
-    prepare({plan.provider for plan in plans}, credentials)
-    for plan, result in _run_pool(plans, width, timeout, credentials):
-        if isinstance(result, CollectError):
-            results.put((by_name[plan.name], None, str(result)))
-        else:
-            results.put((by_name[plan.name], result, None))
+    A worker process exits with os._exit, without atexit handlers: the exec credential plugins
+    its threads started are killed here, when it ends, is interrupted or is terminated.
+    """
+    from .collect import CloudCredentials, _run_pool, prepare
+    from .kubeexec import kill_running
+    from .logs import configure_logging
+
+    configure_logging()  # as in the CLI: a fresh interpreter, nothing configured
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        by_name = {plan.name: index for plan, index in zip(plans, indexes)}
+        credentials = CloudCredentials()
+        prepare({plan.provider for plan in plans}, credentials)
+        for plan, result in _run_pool(plans, width, timeout, credentials):
+            if isinstance(result, CollectError):
+                results.put((by_name[plan.name], None, str(result)))
+            else:
+                results.put((by_name[plan.name], result, None))
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group; the parent reports it
+        pass
+    finally:
+        kill_running()
+
+
+def _stop(signum, frame) -> None:
+    """SIGTERM from the parent: unwind `_worker` (and so kill its plugins) instead of dying at once."""
+    raise SystemExit(128 + signum)

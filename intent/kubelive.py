@@ -8,6 +8,7 @@ models, which would drop fields the client version does not know and reformat ti
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -49,16 +50,16 @@ def import_sdk() -> None:
         getattr(kubernetes.client, name)
 
 
-def api_client(context: str):
+def api_client(context: str, budget):
     """A `kubernetes` ApiClient for one kubeconfig context, with retries left to the caller.
 
     KUBECONFIG is read here rather than at import: the client library reads it once when it is
     first imported, so a later change (tests, long-lived processes) would be missed. This is
-    what `kubernetes.config.new_client_from_config` does, minus re-parsing the file.
+    what `kubernetes.config.new_client_from_config` does, minus re-parsing the file, and with
+    exec credential plugins run by intent/kubeexec.py within what is left of `budget`.
     """
     from kubernetes import client
     from kubernetes.config.config_exception import ConfigException
-    from kubernetes.config.kube_config import KubeConfigLoader
 
     configuration = client.Configuration()
     # urllib3 would otherwise retry reads itself, past the cluster's deadline.
@@ -72,13 +73,57 @@ def api_client(context: str):
         if merged.config is None:
             raise ConfigException("Invalid kube-config file. No configuration found.")
         # No persister: refreshed tokens are never written back from many threads.
-        loader = KubeConfigLoader(config_dict=merged.config, active_context=context, config_base_path=None)
+        loader = _loader_class()(config_dict=merged.config, active_context=context, config_base_path=None)
+        loader.budget = budget
         loader.load_and_set(configuration)
         return client.ApiClient(configuration=configuration)
     except ConfigException as exc:
         raise CollectError(f"kubernetes: kubeconfig context {context!r}: {' '.join(str(exc).split())}") from exc
     except OSError as exc:
         raise CollectError(f"kubernetes: cannot read kubeconfig: {exc}") from exc
+
+
+@functools.cache
+def _loader_class() -> type:
+    """KubeConfigLoader with exec credential plugins run by intent/kubeexec.py (made once, on first
+    use, so that importing this module does not import the kubernetes client)."""
+    from kubernetes.config.dateutil import parse_rfc3339
+    from kubernetes.config.kube_config import FileOrData, KubeConfigLoader
+
+    from .kubeexec import run_exec_plugin
+
+    class BoundedExecLoader(KubeConfigLoader):
+        """The client's loader, but a plugin's failure is this cluster's CollectError (the client
+        logs it, stderr included, and goes on unauthenticated) and a plugin never outlives the
+        cluster's deadline. It also runs when an expired token is refreshed before a request."""
+
+        budget: Any = None  # the cluster's Budget, set before load_and_set
+
+        def _load_from_exec_plugin(self):
+            if "exec" not in self._user:
+                return None
+            base_path = self._get_base_path(self._cluster.path)
+            exec_config = getattr(self._user["exec"], "value", None)  # None unless a mapping
+            status = run_exec_plugin(exec_config, self._cluster.value, base_path, self.budget.timeout(),
+                                     self.budget.seconds)
+            if isinstance(status.get("token"), str):
+                self.token = f"Bearer {status['token']}"
+            else:  # run_exec_plugin made sure of both
+                # Written to temporary files by the client, as for certificates in the kubeconfig.
+                self.cert_file = FileOrData(status, None, data_key_name="clientCertificateData",
+                                            file_base_path=base_path, base64_file_content=False,
+                                            temp_file_path=self._temp_file_path).as_file()
+                self.key_file = FileOrData(status, None, data_key_name="clientKeyData",
+                                           file_base_path=base_path, base64_file_content=False,
+                                           temp_file_path=self._temp_file_path).as_file()
+            if "expirationTimestamp" in status:
+                try:
+                    self.expiry = parse_rfc3339(status["expirationTimestamp"])
+                except (AttributeError, TypeError, ValueError):
+                    raise CollectError("kubernetes: exec credential plugin printed a bad expirationTimestamp") from None
+            return True
+
+    return BoundedExecLoader
 
 
 def _merged_kubeconfig(paths: str):
@@ -105,7 +150,7 @@ def read_kubernetes(plan: ClusterPlan, budget) -> Documents:
     """The cluster's Kubernetes documents (aws-auth only on EKS, and only when it exists)."""
     from kubernetes import client
 
-    api = api_client(plan.cluster.context)
+    api = api_client(plan.cluster.context, budget)
     try:
         documents: Documents = {}
         for path, api_class, method, api_version, kind in LISTS:
