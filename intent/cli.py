@@ -199,6 +199,11 @@ def main(argv: list[str] | None = None) -> None:
         error = "interrupted"
     except BrokenPipeError:
         code = 1
+    except SystemExit as exc:  # SIGTERM during live reads unwinds as SystemExit(143)
+        code = exc.code if isinstance(exc.code, int) else 2
+        if code == 143:
+            click.echo("terminated", err=True)
+            error = "terminated"
     except Exception as exc:  # noqa: BLE001 - a bug: still one line, exit 2, and audited
         error = internal_error(exc)
         if os.environ.get(DEBUG_ENV):

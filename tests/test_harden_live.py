@@ -166,8 +166,10 @@ def test_ctrl_c_kills_running_exec_plugins(hanging):
     assert [p for p in pids(hanging) if alive(p)] == []
 
 
-def test_terminated_check_live_leaves_no_exec_plugin(hanging):
-    process = cli("check", str(EXAMPLE), "--live", "--timeout", "60", "--now", "2026-11-26", start_new_session=True)
+def test_terminated_check_live_leaves_no_exec_plugin(hanging, tmp_path):
+    audit = tmp_path / "audit.jsonl"
+    process = cli("check", str(EXAMPLE), "--live", "--timeout", "60", "--now", "2026-11-26", "--audit-log", str(audit),
+                  start_new_session=True)
     try:
         assert wait_for(lambda: len(pids(hanging)) == 12), "the plugins did not start"
         process.terminate()  # as `timeout`, a CI cancel or kill(1) do
@@ -176,7 +178,10 @@ def test_terminated_check_live_leaves_no_exec_plugin(hanging):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
     assert code == 128 + signal.SIGTERM, err  # the conventional status of a run ended by SIGTERM
+    assert err.strip() == "terminated"
     assert [p for p in pids(hanging) if alive(p)] == []
+    (record,) = [json.loads(line) for line in audit.read_text().splitlines()]  # one audit line, even now
+    assert record["exitCode"] == 143 and record["error"] == "terminated"
 
 
 COLLECT_IN_PROCESSES = """
