@@ -9,13 +9,13 @@ models, which would drop fields the client version does not know and reformat ti
 from __future__ import annotations
 
 import functools
-import json
 import os
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from .plan import ClusterPlan
+from .safeio import InputFileError, parse_json_bounded
 from .sources import CollectError, Documents
 
 PAGE_SIZE = 500
@@ -214,9 +214,10 @@ def _json(response) -> dict[str, Any]:
     finally:
         response.release_conn()
     try:
-        document = json.loads(data)
-    except ValueError as exc:
-        raise CollectError(f"kubernetes: the API server answered with something that is not JSON: {exc}") from exc
+        # The same bounds as a snapshot document: a hostile API server is no more trusted.
+        document = parse_json_bounded(data, "API server answer")
+    except InputFileError as exc:
+        raise CollectError(f"kubernetes: {exc}") from exc
     if not isinstance(document, dict):
         raise CollectError("kubernetes: the API server answered with JSON that is not an object")
     return document

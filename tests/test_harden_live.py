@@ -400,3 +400,29 @@ def test_exec_plugin_excerpt_redacts_secrets_from_its_own_env(tmp_path):
     with pytest.raises(CollectError) as failure:
         run_plugin(tmp_path, body, env=[{"name": "MY_TOKEN", "value": "s3cr3t-value-42"}])
     assert str(failure.value).endswith("exited 1: login failed: [redacted]")
+
+
+class _Answer:
+    """What the kubernetes client hands `_json`: a urllib3 response's body and its release."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.released = False
+
+    def release_conn(self) -> None:
+        self.released = True
+
+
+@pytest.mark.parametrize("body, cause", [
+    (b"[" * 5000 + b"]" * 5000, "nested deeper than"),
+    (b'{"items": [' + b"9" * 5000 + b"]}", "digits"),
+    (b"\xff\xfe", "not UTF-8"),
+])
+def test_api_server_answers_are_held_to_the_snapshot_bounds(body, cause):
+    from intent.kubelive import _json
+    from intent.sources import CollectError
+
+    answer = _Answer(body)
+    with pytest.raises(CollectError, match=cause) as info:
+        _json(answer)
+    assert str(info.value).startswith("kubernetes: API server answer") and answer.released
