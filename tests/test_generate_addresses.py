@@ -217,3 +217,15 @@ def test_two_blocks_of_one_address_in_a_cluster_root_stop_rendering(tmp_path):
     loaded = parse(example_data())
     with pytest.raises(RenderError, match=r'clusters/prod-use1/access.tf: resource aws_eks_access_entry same is declared twice'):
         render_fleet(plan_fleet(loaded.intent, NOW, ["prod-use1"]), make_environment(tmp_path))
+
+
+@given(st.lists(st.tuples(dns_labels, st.sampled_from(["view", "edit", "admin"])), min_size=1, max_size=8, unique=True))
+@settings(max_examples=300, deadline=None)
+def test_rbac_bindings_never_share_an_address(grants):
+    # The addresses kubernetes_bindings gives: `<namespace>_<level>` per namespaced binding,
+    # `cluster-view` / `cluster-admin` for the cluster-wide ones.
+    from translators.common import cluster_binding_name, ident
+
+    namespaced = [ident(ns, level) for ns, level in grants]
+    cluster_wide = [ident(cluster_binding_name(level)) for level in ("view", "cluster-admin")]
+    assert len(set(namespaced + cluster_wide)) == len(grants) + 2
