@@ -24,8 +24,8 @@ def run_generate(intent_path: str, out_dir: str) -> dict[str, float]:
     """Load, plan, render and write once; seconds per stage."""
     from intent.load import load_intent
     from intent.plan import plan_fleet
-    from intent.render import make_environment, render_fleet
-    from intent.writer import write_output
+    from intent.generate.render import make_environment, render_fleet
+    from intent.generate.writer import write_output
 
     times: dict[str, float] = {}
     start = time.perf_counter()

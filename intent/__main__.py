@@ -1,6 +1,6 @@
 """`python -m intent` runs the fleet-intent CLI."""
 
-from .cli import main
+from intent.cli.main import main
 
 if __name__ == "__main__":
     main()

@@ -15,12 +15,12 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import IntentError, Problem, UsageError
-from .model import AksCluster, EksCluster, GkeCluster, SecurityIntent
-from .quoting import MAX_SHOWN, quote, shorten
-from .safeio import InputFileError, read_regular_file
-from .validate import check_references, check_spellings
-from .yamlsafe import MAX_BYTES, Positions, format_path, read_yaml
+from intent.errors import IntentError, Problem, UsageError
+from intent.model import AksCluster, EksCluster, GkeCluster, SecurityIntent
+from intent.quoting import MAX_SHOWN, quote, shorten
+from intent.safeio import InputFileError, read_regular_file
+from intent.validate import check_references, check_spellings
+from intent.yamlsafe import MAX_BYTES, Positions, format_path, read_yaml
 
 # A last guard for messages that quote input not passed through `quote` (e.g. pydantic's own).
 MAX_MESSAGE = 600

@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from .quoting import quote
+from intent.quoting import quote
 
 API_VERSION = "fleet-intent/v1"
 KIND = "SecurityIntent"

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import (
+from intent.model import (
     PSA_MODES,
     AksCluster,
     Cluster,

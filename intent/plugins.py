@@ -11,7 +11,7 @@ import importlib
 import warnings
 from importlib.metadata import EntryPoint, entry_points
 
-from .errors import UsageError
+from intent.errors import UsageError
 
 GROUP = "fleet_intent.translators"
 BUILTINS = {

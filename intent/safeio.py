@@ -31,7 +31,7 @@ import os
 import re
 import stat
 
-from .errors import FleetIntentError
+from intent.errors import FleetIntentError
 
 MiB = 1024 * 1024
 MAX_DEPTH = 100  # snapshot documents nest about 20 deep (managedFields), reports 3

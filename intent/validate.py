@@ -12,9 +12,9 @@ from collections import Counter
 
 from pydantic.alias_generators import to_snake
 
-from .model import PSA_MODES, EksCluster, GkeCluster, SecurityIntent, arn_partition, aws_partition
-from .plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, PSA_PREFIX, TEAM_LABEL
-from .quoting import MAX_SHOWN, quote
+from intent.model import PSA_MODES, EksCluster, GkeCluster, SecurityIntent, arn_partition, aws_partition
+from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, PSA_PREFIX, TEAM_LABEL
+from intent.quoting import MAX_SHOWN, quote
 
 Found = tuple[tuple, str, bool]
 
@@ -53,7 +53,7 @@ def _duplicates(items: list[tuple[tuple, str]], what: str, why: str = "") -> lis
 
 
 def _fmt(path: tuple) -> str:
-    from .yamlsafe import format_path
+    from intent.yamlsafe import format_path
 
     return format_path(path)
 

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .quoting import quote, shorten
+from intent.quoting import quote, shorten
 
 MAX_BYTES = 10 * 1024 * 1024
 # PyYAML's safe loader, in C (libyaml) where PyYAML was built with it: the same documents, faster.

@@ -37,10 +37,10 @@ def loaded_example():
 def invoke_cli(capsys, *argv) -> tuple[int, str, str]:
     """Run the real CLI entry point in-process, as the console script does; returns
     (exit code, stdout, stderr)."""
-    import intent.cli
+    import intent.cli.main
 
     with pytest.raises(SystemExit) as exit_info:
-        intent.cli.main([str(a) for a in argv])
+        intent.cli.main.main([str(a) for a in argv])
     out, err = capsys.readouterr()
     return exit_info.value.code, out, err
 

@@ -40,7 +40,7 @@ def parse(data: dict):
 def render(loaded, clusters: list[str] | None = None) -> dict[str, str]:
     """Every generated file (path -> text) of a loaded intent."""
     from intent.plan import plan_fleet
-    from intent.render import make_environment, render_fleet
+    from intent.generate.render import make_environment, render_fleet
 
     return render_fleet(plan_fleet(loaded.intent, NOW, clusters), make_environment())
 

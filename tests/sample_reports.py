@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from intent.findings import RULES, Finding, Severity
-from intent.report import ClusterStatus, Report
+from intent.check.findings import RULES, Finding, Severity
+from intent.check.report import ClusterStatus, Report
 
 INTENT_SHA = "3f1d1b0c9a8e7f6d5c4b3a29180706f5e4d3c2b1a09f8e7d6c5b4a3928170605"
 PLATFORM = "platform-security@acme.example"

@@ -108,7 +108,7 @@ def test_check_shards_partition_the_fleet(capsys):
 def test_check_records_clusters_and_counts_for_audit():
     from click.testing import CliRunner
 
-    from intent.cli import RunInfo, _register_commands, cli
+    from intent.cli.main import RunInfo, _register_commands, cli
 
     _register_commands()
     info = RunInfo()
@@ -122,7 +122,7 @@ def test_check_records_clusters_and_counts_for_audit():
 
 
 def test_check_every_registered_format_renders(capsys):
-    from intent.reports import FORMATS
+    from intent.check.formats import FORMATS
 
     for fmt in FORMATS:
         code, out, err = run(capsys, "check", str(EXAMPLE), "--snapshot", str(SNAPSHOTS / "unreadable"), "--format", fmt,

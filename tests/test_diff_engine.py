@@ -22,15 +22,15 @@ def fleet():
 
 
 def cluster_docs(fleet, name):
-    from intent.snapshot import SnapshotDirSource
+    from intent.observe.snapshot import SnapshotDirSource
 
     plan = fleet.cluster(name)
     return plan, copy.deepcopy(SnapshotDirSource(str(COMPLIANT)).read_cluster(plan))
 
 
 def diff(plan, docs) -> set[tuple]:
-    from intent.checkrun import observe
-    from intent.diff import diff_cluster
+    from intent.check.run import observe
+    from intent.check.diff import diff_cluster
 
     return {(f.rule, f.severity.value, f.object, f.team) for f in diff_cluster(plan, observe(plan, docs))}
 
@@ -46,7 +46,7 @@ def test_diff_compliant_every_cluster_no_findings(fleet):
 
 
 def test_observe_state_dumps_to_json(fleet):
-    from intent.checkrun import observe
+    from intent.check.run import observe
 
     plan, docs = cluster_docs(fleet, "legacy-usw2")
     dumped = json.loads(json.dumps(observe(plan, docs).to_dict()))
@@ -238,8 +238,8 @@ def test_gke_settings_and_missing_cluster_viewer(fleet):
 
 
 def test_diff_unreadable_routes_to_org_owner(fleet):
-    from intent.diff import diff_unreadable
-    from intent.sources import CollectError
+    from intent.check.diff import diff_unreadable
+    from intent.observe.sources import CollectError
 
     f = diff_unreadable(fleet.cluster("prod-weu"), CollectError("azure/cluster.json: missing"))
     assert (f.rule, f.severity.value, f.owner, f.team, f.namespace) == ("FI-COLLECT-001", "high", ORG, None, None)
@@ -267,8 +267,8 @@ def test_one_finding_per_object_when_a_mapping_grants_in_several_namespaces(flee
     roles = yaml.safe_load(data["mapRoles"])
     roles.append({"rolearn": "arn:aws:iam::111122223333:role/intern", "groups": ["fleet-intent:payments:edit"]})
     data["mapRoles"] = yaml.safe_dump(roles)
-    from intent.checkrun import observe
-    from intent.diff import diff_cluster
+    from intent.check.run import observe
+    from intent.check.diff import diff_cluster
 
     [finding] = diff_cluster(plan, observe(plan, docs))
     assert (finding.rule, finding.object, finding.team, finding.namespace) == (
@@ -289,7 +289,7 @@ def test_eks_wildcard_access_scope_covers_matching_namespaces_and_is_broader(fle
 
 
 def test_eks_wildcard_access_scope_matches_whole_names_only():
-    from intent.diff_access import covers
+    from intent.check.diff_access import covers
 
     assert covers(("dev-*",), "dev-a") and covers(("*",), "anything") and covers(("a*z",), "abcz")
     assert not covers(("dev-*",), "prod-dev-a") and not covers(("dev-*",), None)
@@ -301,7 +301,7 @@ def test_missing_aws_auth_mapping_is_named_as_generate_writes_it(fleet):
     # A role loses its IAM path in aws-auth; a user keeps it.
     import dataclasses
 
-    from intent.diff_access import expected_object
+    from intent.check.diff_access import expected_object
     from translators.eks.render import aws_auth_mappings
 
     plan = fleet.cluster("legacy-usw2")

@@ -208,7 +208,7 @@ def test_two_blocks_of_one_address_in_a_cluster_root_stop_rendering(tmp_path):
     # The last line of defence, whatever a template or translator does: a module never gets
     # two blocks of one address (Terraform would refuse it only at plan time).
     from intent.plan import plan_fleet
-    from intent.render import RenderError, make_environment, render_fleet
+    from intent.generate.render import RenderError, make_environment, render_fleet
 
     (tmp_path / "eks").mkdir()
     (tmp_path / "eks" / "access.tf.j2").write_text(

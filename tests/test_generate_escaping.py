@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from generate_support import addresses, example_data, parse, parse_tf, render, unquote
 
-from intent.render import HclRaw, hcl_escape, hcl_expr, hcl_string, make_environment
+from intent.generate.render import HclRaw, hcl_escape, hcl_expr, hcl_string, make_environment
 
 NASTY = [
     '"',

@@ -15,7 +15,7 @@ from generate_support import example_data, intent_bytes, parse, render
 
 from intent import __version__
 from intent.errors import OutputError
-from intent.writer import check_output, write_output
+from intent.generate.writer import check_output, write_output
 
 
 def run(argv: list[str], capsys) -> tuple[int, str, str]:

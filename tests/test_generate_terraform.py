@@ -9,7 +9,7 @@ import pytest
 
 from generate_support import ROOT, addresses, example_data, parse, render
 
-from intent.writer import write_output
+from intent.generate.writer import write_output
 
 
 def terraform(directory: Path):
@@ -50,7 +50,7 @@ def test_committed_out_is_terraform_fmt_clean(tmp_path):
 
 
 def test_committed_out_matches_the_example(tmp_path, capsys):
-    from intent.cli import main
+    from intent.cli.main import main
 
     committed = ROOT / "out"
     if not (committed / "MANIFEST.json").is_file():

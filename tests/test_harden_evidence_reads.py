@@ -10,7 +10,7 @@ import pytest
 from bounded_cli import one_line_error, run_bounded
 from test_evidence import make_output, write_key_pair
 
-from intent.evidence import sign_output, verify_output
+from intent.evidence.signing import sign_output, verify_output
 
 
 @pytest.fixture

@@ -21,9 +21,9 @@ from conftest import EXAMPLE, NOW, ROOT
 from fakes.fleet import fake_fleet  # noqa: F401  (fixture)
 from fakes.providers import KUBE_TOKEN
 
-from intent.collect import LiveSource
+from intent.observe.collect import LiveSource
 from intent.plan import plan_fleet
-from intent.sources import CollectError
+from intent.observe.sources import CollectError
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="process groups are POSIX")
 
@@ -186,7 +186,7 @@ def test_terminated_check_live_leaves_no_exec_plugin(hanging, tmp_path):
 
 COLLECT_IN_PROCESSES = """
 import sys
-from intent.collect import LiveSource
+from intent.observe.collect import LiveSource
 from intent.load import load_intent
 from intent.plan import plan_fleet
 from conftest import NOW, EXAMPLE
@@ -299,9 +299,9 @@ def test_library_logging_reaches_stderr_only_when_asked_and_redacted(debug):
 
 CLI_THEN_LOG = f"""
 import logging, sys
-import intent.cli
+import intent.cli.main
 try:
-    intent.cli.main(["validate", sys.argv[1]])
+    intent.cli.main.main(["validate", sys.argv[1]])
 except SystemExit:
     pass
 logging.error("exec: process returned 1. {SECRET}")
@@ -332,7 +332,7 @@ def test_worker_processes_log_only_with_fleet_intent_debug(fake_fleet, tmp_path,
 
 
 def test_configure_logging_has_no_import_time_effect():
-    code = "import logging, intent.cli, intent.logs, intent.collect, intent.fanout; print(len(logging.getLogger().handlers))"
+    code = "import logging, intent.cli.main, intent.logs, intent.observe.collect, intent.observe.fanout; print(len(logging.getLogger().handlers))"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=RUN_LIMIT)
     assert result.stdout.strip() == "0", result.stderr
 
@@ -343,7 +343,7 @@ EXEC_API = "client.authentication.k8s.io/v1beta1"
 
 
 def run_plugin(tmp_path: Path, body: str, timeout: float = 10.0, **exec_config):
-    from intent.kubeexec import run_exec_plugin
+    from intent.observe.kubeexec import run_exec_plugin
 
     plugin = write_plugin(tmp_path, "plugin", "#!/bin/sh\n" + body)
     return run_exec_plugin({"apiVersion": EXEC_API, "command": str(plugin), **exec_config},
@@ -373,7 +373,7 @@ def test_exec_plugin_failures_are_one_line_causes(tmp_path, body, cause):
 
 
 def test_exec_plugin_that_cannot_be_run_is_named(tmp_path):
-    from intent.kubeexec import run_exec_plugin
+    from intent.observe.kubeexec import run_exec_plugin
 
     with pytest.raises(CollectError, match=r"^kubernetes: exec credential plugin no-such-plugin-x cannot be run \("):
         run_exec_plugin({"apiVersion": EXEC_API, "command": "no-such-plugin-x"}, None, str(tmp_path), 5.0)
@@ -419,8 +419,8 @@ class _Answer:
     (b"\xff\xfe", "not UTF-8"),
 ])
 def test_api_server_answers_are_held_to_the_snapshot_bounds(body, cause):
-    from intent.kubelive import _json
-    from intent.sources import CollectError
+    from intent.observe.kubelive import _json
+    from intent.observe.sources import CollectError
 
     answer = _Answer(body)
     with pytest.raises(CollectError, match=cause) as info:

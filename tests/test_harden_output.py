@@ -13,8 +13,7 @@ from conftest import invoke_cli
 
 from generate_support import example_data, intent_bytes
 
-from intent import writer
-
+from intent.generate import writer
 NOT_OURS = "MANIFEST.json is not a manifest written by fleet-intent ("
 FIX = "; delete it to regenerate (the files it lists are then left in place) or use a new output directory"
 
@@ -368,7 +367,8 @@ def test_real_sigint_during_staging_exits_130_and_leaves_no_temporary_files(gene
     # The child sends itself a real SIGINT from inside the 10th staged write: no timing involved.
     script = (
         "import os, signal, sys\n"
-        "from intent import writer, cli\n"
+        "from intent.generate import writer\n"
+        "from intent.cli import main as cli\n"
         "original = writer._write_temporary\n"
         "calls = [0]\n"
         "def staging(*args, **kwargs):\n"
@@ -404,7 +404,7 @@ def test_verify_with_a_deeply_nested_manifest_reports_it_unreadable(tmp_path, ca
     out = tmp_path / "out"
     out.mkdir()
     (out / "MANIFEST.json").write_text("[" * 100_000 + "]" * 100_000)
-    from intent.evidence import sign_output
+    from intent.evidence.signing import sign_output
 
     sign_output(str(out), str(private))
     code, stdout, err = invoke_cli(capsys, "verify", out, "--public-key", public)

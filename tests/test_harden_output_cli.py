@@ -73,12 +73,12 @@ def records(log) -> list[dict]:
 
 
 def crash_in_write_output(monkeypatch, exc: BaseException) -> None:
-    import intent.writer
+    import intent.generate.writer
 
     def write_output(*args, **kwargs):
         raise exc
 
-    monkeypatch.setattr(intent.writer, "write_output", write_output)
+    monkeypatch.setattr(intent.generate.writer, "write_output", write_output)
 
 
 def test_unexpected_exception_is_one_line_exit_2_and_one_audit_line(run, tmp_path, monkeypatch):
@@ -109,12 +109,12 @@ def test_debug_variable_adds_the_traceback(run, tmp_path, monkeypatch):
 
 
 def test_ctrl_c_in_check_is_one_line_130_and_one_audit_line(run, tmp_path, monkeypatch):
-    import intent.checkrun
+    import intent.check.run
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(intent.checkrun, "run_check", interrupted)
+    monkeypatch.setattr(intent.check.run, "run_check", interrupted)
     log = tmp_path / "audit.jsonl"
     code, out, err = run("check", EXAMPLE, "--snapshot", COMPLIANT, "--audit-log", log)
     assert code == 130 and out == "" and err == "interrupted\n"

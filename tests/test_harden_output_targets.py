@@ -125,7 +125,7 @@ def test_dev_fd_of_a_pipe_gets_the_report(tmp_path, capsys):
 
 
 def test_descriptor_names_are_recognised():
-    from intent.writer import descriptor_alias
+    from intent.generate.writer import descriptor_alias
 
     assert [descriptor_alias(p) for p in ("/dev/stdout", "/dev/stderr", "/dev/fd/7", "/proc/self/fd/12")] == [1, 2, 7, 12]
     assert [descriptor_alias(p) for p in ("/dev/stdout2", "dev/stdout", "/dev/fd/x", "/proc/1/fd/1", "/dev/stdin", "/dev/null")] == [None] * 6
@@ -227,7 +227,7 @@ def test_regular_file_is_still_replaced_atomically(tmp_path, capsys):
 
 def test_replace_file_never_replaces_what_is_not_a_regular_file(tmp_path):
     from intent.errors import OutputError
-    from intent.writer import replace_file
+    from intent.generate.writer import replace_file
 
     fifo = tmp_path / "f"
     os.mkfifo(fifo)

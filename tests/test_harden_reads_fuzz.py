@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from sample_reports import sample_report
 
 from conftest import EXAMPLE, FIXTURES, invoke_cli
-from intent.reports import FORMATS
+from intent.check.formats import FORMATS
 
 COMPLIANT = FIXTURES / "snapshots" / "compliant"
 # One cluster per provider and authentication mode, with every document each reads.

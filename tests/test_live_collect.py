@@ -7,9 +7,9 @@ from conftest import NOW
 from fakes.compare import differences
 from fakes.fleet import fake_fleet  # noqa: F401  (fixture)
 
-from intent.collect import LiveSource
+from intent.observe.collect import LiveSource
 from intent.plan import plan_fleet
-from intent.sources import CollectError
+from intent.observe.sources import CollectError
 
 ALL = ("prod-use1", "stage-use1", "legacy-usw2", "prod-euw1", "prod-weu", "dev-weu")
 
@@ -128,7 +128,7 @@ def test_collect_hang_times_out_others_finish(loaded_example, fake_fleet, provid
 def test_collect_silent_worker_abandoned_others_finish(loaded_example, fake_fleet, monkeypatch):
     import threading
 
-    import intent.collect as collect_module
+    import intent.observe.collect as collect_module
 
     release = threading.Event()
     real = collect_module.read_cluster
@@ -249,7 +249,7 @@ def test_collect_injected_credentials_used_instead_of_env(loaded_example, fake_f
     from google.oauth2.credentials import Credentials
 
     from fakes.providers import ARM_TOKEN, GOOGLE_TOKEN
-    from intent.collect import CloudCredentials
+    from intent.observe.collect import CloudCredentials
     from translators.aks.live import StaticTokenCredential
 
     monkeypatch.delenv("GOOGLE_OAUTH_ACCESS_TOKEN")
@@ -340,8 +340,8 @@ def test_collect_google_clients_kept_across_the_clusters_a_worker_reads(loaded_e
 
 
 def test_collect_starts_the_reads_with_most_calls_first(loaded_example):
-    from intent.collect import expected_calls, longest_first
-    from intent.fanout import balanced_shares
+    from intent.observe.collect import expected_calls, longest_first
+    from intent.observe.fanout import balanced_shares
 
     plans = plan_fleet(loaded_example.intent, NOW).clusters
     order = [plans[index].name for index, _ in longest_first(plans)]

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from intent.collect import Budget, classify, describe
-from intent.sources import CollectError
+from intent.observe.collect import Budget, classify, describe
+from intent.observe.sources import CollectError
 
 
 class FakeClock:
@@ -100,10 +100,10 @@ def test_describe_gives_one_line_with_the_sdk_code():
 
 
 def test_budget_call_retries_throttling_with_growing_jittered_backoff(monkeypatch):
-    import intent.collect
+    import intent.observe.collect
 
     jitter = []  # full jitter: uniform(0, cap); record the caps, sleep the maximum
-    monkeypatch.setattr(intent.collect.random, "uniform", lambda low, high: jitter.append((low, high)) or high)
+    monkeypatch.setattr(intent.observe.collect.random, "uniform", lambda low, high: jitter.append((low, high)) or high)
     calls = []
     b, clock = budget(60)
 
@@ -160,7 +160,7 @@ def test_budget_timeout_is_what_is_left():
 
 def test_import_live_modules_loads_no_cloud_sdk():
     code = (
-        "import sys, intent.cli, intent.collect, intent.kubelive, intent.commands.snapshot\n"
+        "import sys, intent.cli.main, intent.observe.collect, intent.observe.kubelive, intent.cli.snapshot\n"
         "import translators.eks.live, translators.gke.live, translators.aks.live\n"
         "loaded = [m for m in ('boto3', 'botocore', 'kubernetes', 'google.cloud.container_v1', 'google.auth',\n"
         "          'azure.mgmt.containerservice', 'azure.identity', 'rich') if m in sys.modules]\n"

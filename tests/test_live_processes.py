@@ -6,9 +6,9 @@ from conftest import NOW
 from fakes.compare import differences
 from fakes.fleet import fake_fleet  # noqa: F401  (fixture)
 
-from intent.collect import PROCESS_MIN_CLUSTERS, CloudCredentials, LiveSource
+from intent.observe.collect import PROCESS_MIN_CLUSTERS, CloudCredentials, LiveSource
 from intent.plan import plan_fleet
-from intent.sources import CollectError
+from intent.observe.sources import CollectError
 
 
 def _collect(loaded, **kwargs):

@@ -10,7 +10,7 @@ from conftest import EXAMPLE
 from fakes.compare import differences, served
 from fakes.fleet import COMPLIANT, fake_fleet  # noqa: F401  (fixture)
 
-from intent.cli import main
+from intent.cli.main import main
 
 ALL = ("prod-use1", "stage-use1", "legacy-usw2", "prod-euw1", "prod-weu", "dev-weu")
 
@@ -81,8 +81,8 @@ def check_json(*args: str) -> dict:
     """`check --format json` run through its click command; the report without its timestamp."""
     from click.testing import CliRunner
 
-    from intent.cli import RunInfo
-    from intent.commands.check import command as check
+    from intent.cli.main import RunInfo
+    from intent.cli.check import command as check
 
     result = CliRunner().invoke(check, [str(EXAMPLE), "--format", "json", "--now", "2026-11-26", *args], obj=RunInfo())
     assert result.exit_code in (0, 1), result.output

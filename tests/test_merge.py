@@ -11,9 +11,9 @@ import pytest
 from sample_reports import INTENT_SHA, sample_report
 
 from intent.errors import UsageError
-from intent.merge import merge_reports, read_report
-from intent.report import ClusterStatus, Report
-from intent.shard import select_shard
+from intent.check.merge import merge_reports, read_report
+from intent.check.report import ClusterStatus, Report
+from intent.check.shard import select_shard
 
 
 def shard_reports(report: Report, n: int) -> list[Report]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from intent.findings import RULES
+from intent.check.findings import RULES
 
 
 def test_explain_known_rule_prints_title_severity_meaning_remediation(run):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sample_reports import HOSTILE, sample_report
 
-from intent.reports import format_report
+from intent.check.formats import format_report
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 

@@ -7,9 +7,9 @@ from collections import Counter
 
 from sample_reports import INTENT_SHA, finding, sample_report
 
-from intent.report import ClusterStatus, Report
-from intent.reports import format_report
-from intent.reports.junit import FLEET_SUITE, READABLE_CASE
+from intent.check.report import ClusterStatus, Report
+from intent.check.formats import format_report
+from intent.check.formats.junit import FLEET_SUITE, READABLE_CASE
 
 
 def junit(report: Report) -> ET.Element:

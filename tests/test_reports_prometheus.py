@@ -8,8 +8,8 @@ from collections import Counter
 from prometheus_client.parser import text_string_to_metric_families
 from sample_reports import INTENT_SHA, finding, sample_report
 
-from intent.report import ClusterStatus, Report
-from intent.reports import format_report
+from intent.check.report import ClusterStatus, Report
+from intent.check.formats import format_report
 
 
 def families(report: Report) -> dict:

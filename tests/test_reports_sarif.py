@@ -10,10 +10,10 @@ import jsonschema
 import pytest
 from sample_reports import INTENT_SHA, sample_report
 
-from intent.findings import RULES
-from intent.report import ClusterStatus, Report
-from intent.reports import format_report
-from intent.reports.sarif import FINGERPRINT_KEY, SECURITY_SEVERITY
+from intent.check.findings import RULES
+from intent.check.report import ClusterStatus, Report
+from intent.check.formats import format_report
+from intent.check.formats.sarif import FINGERPRINT_KEY, SECURITY_SEVERITY
 
 SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 

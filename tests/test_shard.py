@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from intent.errors import UsageError
-from intent.shard import parse_shard, select_shard, shard_of
+from intent.check.shard import parse_shard, select_shard, shard_of
 
 NAMES = [f"prod-{region}-{i:03d}" for region in ("use1", "euw1", "weu", "apse2") for i in range(250)]
 cluster_names = st.lists(st.from_regex(r"[a-z][a-z0-9-]{0,30}", fullmatch=True), unique=True, max_size=60)

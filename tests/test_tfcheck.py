@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from intent.errors import UsageError
 from intent.plan import plan_fleet
-from intent.render import hcl_string
-from intent.tfcheck import scan_terraform
-from intent.tfcheck.hclvalues import Expr, decode_string
+from intent.generate.render import hcl_string
+from intent.check.terraform import scan_terraform
+from intent.check.terraform.hclvalues import Expr, decode_string
 
 from conftest import FIXTURES, NOW
 

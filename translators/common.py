@@ -16,7 +16,7 @@ from jinja2 import Environment
 
 from intent.model import aws_partition  # noqa: F401 -- the partition rule lives with the intent's validation
 from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, TEAM_LABEL, ClusterPlan, Grant, WorkloadIdentityPlan
-from intent.render import RenderError, render_cached, render_template
+from intent.generate.render import RenderError, render_cached, render_template
 
 from .base import RenderedFile
 

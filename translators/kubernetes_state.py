@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from intent.observed import ObservedGrant, ObservedNamespace, ObservedServiceAccount
-from intent.sources import CollectError
+from intent.observe.observed import ObservedGrant, ObservedNamespace, ObservedServiceAccount
+from intent.observe.sources import CollectError
 
 NAMESPACES = "kubernetes/namespaces.json"
 ROLE_BINDINGS = "kubernetes/rolebindings.json"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from intent.observed import (
+from intent.observe.observed import (
     ObservedCloudRole,
     ObservedGrant,
     ObservedState,

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from intent.observed import (
+from intent.observe.observed import (
     AWS_AUTH_NODE_GROUPS,
     ObservedGrant,
     ObservedState,

@@ -7,10 +7,10 @@ import functools
 import yaml
 from jinja2 import Environment
 
-from intent.observed import AWS_AUTH_NODE_GROUPS, role_arn_without_path
+from intent.observe.observed import AWS_AUTH_NODE_GROUPS, role_arn_without_path
 from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterPlan, Grant
 from intent.provider_roles import EKS_ACCESS_POLICIES
-from intent.render import Attrs
+from intent.generate.render import Attrs
 
 from ..base import RenderedFile
 from ..common import (

@@ -113,7 +113,7 @@ def read_cloud(plan, budget, credentials) -> dict[str, Any]:
     from google.iam.v1 import iam_policy_pb2, options_pb2
     from google.protobuf.json_format import MessageToDict
 
-    from intent.sources import CollectError
+    from intent.observe.sources import CollectError
 
     creds = credentials.get("gke")
     if isinstance(creds, _Unusable):
@@ -127,7 +127,7 @@ def read_cloud(plan, budget, credentials) -> dict[str, Any]:
     )
 
     clients = thread_clients(creds, where)
-    # retry=None: the collector's budget owns retries (intent/collect.py).
+    # retry=None: the collector's budget owns retries (intent/observe/collect.py).
     cluster = budget.call(
         "gke get_cluster",
         lambda: clients.container.get_cluster(name=cluster_name, retry=None, timeout=budget.timeout()),

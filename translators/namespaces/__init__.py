@@ -8,7 +8,7 @@ from typing import ClassVar
 from jinja2 import Environment
 
 from intent.plan import PSA_PREFIX, ClusterPlan, NamespacePlan
-from intent.render import Attrs, HclRaw, hcl_expr, render_template
+from intent.generate.render import Attrs, HclRaw, hcl_expr, render_template
 
 from ..base import RenderedFile
 from ..common import KUBERNETES_PROVIDER, cluster_root

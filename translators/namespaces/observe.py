@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from intent.observed import ObservedState
+from intent.observe.observed import ObservedState
 from intent.plan import ClusterPlan
 from translators import kubernetes_state as k8s
 

@@ -1,0 +1,146 @@
+"""The JSON report of SPEC §8 as `report merge` accepts it: exactly the fields `check` writes,
+with their types, and consistent with itself.
+
+A merged report is what CI gates on, so a file `check` could not have written (a cluster
+"unreadable" with no finding saying why, a status nobody knows) is refused, not merged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import fields
+from typing import Any
+
+from intent.check.findings import FI_COLLECT_001, RULES, Finding, Severity
+from intent.check.report import REPORT_VERSION
+
+PROVIDERS = ("aks", "eks", "gke")
+STATUSES = ("ok", "unreadable")
+TOP_FIELDS = ("version", "intent", "clusters", "findings")
+CLUSTER_FIELDS = ("name", "provider", "status")
+FINDING_FIELDS = tuple(f.name for f in fields(Finding))
+FINDING_OPTIONAL = ("file", "line")  # FI-TF-* only
+# Finding fields that are always a string, and those that may be null.
+FINDING_TEXT = ("object", "message", "remediation")
+FINDING_TEXT_OR_NULL = ("cluster", "namespace", "expected", "actual", "team", "owner", "file")
+SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class ReportShapeError(ValueError):
+    """What is wrong with a report document (one line, without the file name)."""
+
+
+def check_report_shape(data: Any) -> None:
+    """Raise ReportShapeError unless `data` is a version-1 report as `check` writes it."""
+    if not isinstance(data, dict) or "findings" not in data or "intent" not in data:
+        raise ReportShapeError("not a fleet-intent JSON report (expected an object with intent, clusters, findings)")
+    version = data.get("version")
+    if type(version) is not int or version != REPORT_VERSION:
+        raise ReportShapeError(f"report version {_short(version)} is not supported (expected {REPORT_VERSION})")
+    _fields(data, TOP_FIELDS, ("generatedAt",), "")
+    intent = _object(data["intent"], "intent")
+    _fields(intent, ("path", "sha256"), (), "intent")
+    _text(intent["path"], "intent.path", empty=False)
+    if not isinstance(intent["sha256"], str) or not SHA256.fullmatch(intent["sha256"]):
+        raise ReportShapeError("intent.sha256 is not a sha256 hex digest (64 lowercase hex digits)")
+    if "generatedAt" in data:
+        _timestamp(data["generatedAt"])
+    statuses = _clusters(_list(data["clusters"], "clusters"))
+    findings = _list(data["findings"], "findings")
+    for i, finding in enumerate(findings):
+        _finding(finding, f"findings[{i}]")
+    _consistent(statuses, findings)
+
+
+def _clusters(clusters: list[Any]) -> dict[str, str]:
+    statuses: dict[str, str] = {}
+    for i, cluster in enumerate(clusters):
+        where = f"clusters[{i}]"
+        _fields(_object(cluster, where), CLUSTER_FIELDS, (), where)
+        name = _text(cluster["name"], f"{where}.name", empty=False)
+        _one_of(cluster["provider"], PROVIDERS, f"{where}.provider")
+        statuses_seen = _one_of(cluster["status"], STATUSES, f"{where}.status")
+        if name in statuses:
+            raise ReportShapeError(f"cluster {_short(name)} is listed twice")
+        statuses[name] = statuses_seen
+    return statuses
+
+
+def _finding(finding: Any, where: str) -> None:
+    _fields(_object(finding, where), tuple(f for f in FINDING_FIELDS if f not in FINDING_OPTIONAL), FINDING_OPTIONAL, where)
+    if not isinstance(finding["rule"], str) or finding["rule"] not in RULES:
+        raise ReportShapeError(f"{where}.rule {_short(finding['rule'])} is not a known rule")
+    _one_of(finding["severity"], tuple(s.value for s in Severity), f"{where}.severity")
+    if finding["provider"] is not None:
+        _one_of(finding["provider"], PROVIDERS, f"{where}.provider")
+    for name in FINDING_TEXT:
+        _text(finding[name], f"{where}.{name}")
+    for name in FINDING_TEXT_OR_NULL:
+        if name in finding and finding[name] is not None and not isinstance(finding[name], str):
+            raise ReportShapeError(f"{where}.{name} is not a string or null")
+    line = finding.get("line")
+    if line is not None and (type(line) is not int or line < 1):
+        raise ReportShapeError(f"{where}.line is not a positive integer or null")
+
+
+def _consistent(statuses: dict[str, str], findings: list[dict[str, Any]]) -> None:
+    """A cluster is unreadable exactly when the run said why: an FI-COLLECT-001 finding for it."""
+    collected = {f["cluster"] for f in findings if f["rule"] == FI_COLLECT_001}
+    for name, status in statuses.items():
+        if status == "unreadable" and name not in collected:
+            raise ReportShapeError(
+                f"cluster {_short(name)} is unreadable but has no FI-COLLECT-001 finding "
+                "(a check run always reports why a cluster could not be read)"
+            )
+    for name in sorted(collected, key=str):
+        if statuses.get(name) != "unreadable":
+            listed = "lists as ok" if name in statuses else "does not list"
+            raise ReportShapeError(f"FI-COLLECT-001 finding for cluster {_short(name)}, which the report {listed}")
+
+
+def _fields(value: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...], where: str) -> None:
+    prefix = f"{where}: " if where else ""
+    for name in required:
+        if name not in value:
+            raise ReportShapeError(f"{prefix}missing field {name!r}")
+    for name in value:
+        if name not in required and name not in optional:
+            raise ReportShapeError(f"{prefix}unknown field {_short(name)}")
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ReportShapeError(f"{where} is not a JSON object")
+    return value
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ReportShapeError(f"{where} is not a JSON list")
+    return value
+
+
+def _text(value: Any, where: str, empty: bool = True) -> str:
+    if not isinstance(value, str) or (not empty and not value):
+        raise ReportShapeError(f"{where} is not a {'' if empty else 'non-empty '}string")
+    return value
+
+
+def _one_of(value: Any, allowed: tuple[str, ...], where: str) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise ReportShapeError(f"{where} {_short(value)} is not one of: {', '.join(allowed)}")
+    return value
+
+
+def _timestamp(value: Any) -> None:
+    try:
+        dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ReportShapeError("generatedAt is not an ISO date-time string") from None
+
+
+def _short(value: Any) -> str:
+    """A value for a message: repr, cut so that a hostile value cannot flood the line."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,55 @@
+"""A check run: read every planned cluster from a source, observe, diff, and build the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from intent.check.diff import diff_cluster, diff_exceptions, diff_unreadable
+from intent.check.findings import Finding
+from intent.observe.observed import ObservedState
+from intent.plan import ClusterPlan, FleetPlan
+from intent.plugins import load_translator
+from intent.check.report import ClusterStatus, Report
+from intent.observe.sources import CollectError, StateSource
+
+
+def observe(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedState:
+    """The observed state of one cluster, read by its provider's translator (CollectError when
+    a document is malformed)."""
+    translator = load_translator(plan.provider)
+    try:
+        return translator.observe(plan, documents)
+    except CollectError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # A document shape no parser check anticipated: still one cluster's problem, not a crash.
+        raise CollectError(f"unexpected document content ({type(exc).__name__}: {exc})") from None
+
+
+def check_cluster(plan: ClusterPlan, documents: dict[str, Any] | CollectError) -> tuple[str, list[Finding]]:
+    """(status, findings) of one cluster from its documents or its read error."""
+    if not isinstance(documents, CollectError):
+        try:
+            return "ok", diff_cluster(plan, observe(plan, documents))
+        except CollectError as exc:
+            documents = exc
+    return "unreadable", [diff_unreadable(plan, documents)] + diff_exceptions(plan)
+
+
+def run_check(
+    loaded,
+    fleet_plan: FleetPlan,
+    source: StateSource,
+    now: dt.datetime,
+    extra_findings: list[Finding] | None = None,
+) -> Report:
+    """Check every cluster of `fleet_plan` against what `source` reads; `extra_findings`
+    (Terraform template findings) are added to the report."""
+    statuses: list[ClusterStatus] = []
+    findings: list[Finding] = list(extra_findings or [])
+    for plan, documents in source.collect(fleet_plan.clusters):
+        status, found = check_cluster(plan, documents)
+        statuses.append(ClusterStatus(plan.name, plan.provider, status))
+        findings += found
+    return Report.build(loaded.path, loaded.sha256, statuses, findings, generated_at=now.isoformat())

@@ -1,1 +1,0 @@
-"""CLI commands beyond validate/schema/plan, one module each (each defines `command`)."""

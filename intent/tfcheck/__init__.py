@@ -1,7 +1,0 @@
-"""Checking users' own Terraform templates against the intent (FI-TF-* rules, SPEC §8)."""
-
-from __future__ import annotations
-
-from .scan import scan_terraform
-
-__all__ = ["scan_terraform"]
