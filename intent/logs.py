@@ -20,7 +20,7 @@ DEBUG_ENV = "FLEET_INTENT_DEBUG"
 
 class _RedactingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        from intent.evidence.signing import redact
+        from intent.redaction import redact
 
         return redact(super().format(record))
 

@@ -14,15 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from intent.errors import UsageError
-from intent.evidence.signing import (
-    append_audit,
-    audit_log_path,
-    audit_record,
-    audit_run,
-    flag_names,
-    sign_output,
-    verify_output,
-)
+from intent.evidence.audit import append_audit, audit_log_path, audit_record, audit_run, flag_names
+from intent.evidence.signing import sign_output, verify_output
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -196,7 +189,7 @@ def test_verify_output_accepts_list_shaped_manifest(tmp_path: Path):
 
 _APPENDER = """
 import sys
-from intent.evidence.signing import append_audit, audit_record
+from intent.evidence.audit import append_audit, audit_record
 index = int(sys.argv[2])
 # A line far larger than PIPE_BUF, so interleaving would show if the lock did not hold.
 clusters = [f"cluster-{index}-{n:05d}" for n in range(3000)]

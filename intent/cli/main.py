@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> None:
 def internal_error(exc: BaseException) -> str:
     """One line for an exception no code path expected: its type and message, secret-looking
     values redacted, cut short. The traceback is printed only with FLEET_INTENT_DEBUG set."""
-    from intent.evidence.signing import redact
+    from intent.redaction import redact
 
     message = redact(" ".join(str(exc).split()))
     message = message if len(message) <= 300 else message[:297] + "..."
@@ -261,7 +261,7 @@ def _invoke(args: list[str], info: RunInfo) -> int:
 
 def _audit(info: RunInfo, code: int, error: str | None, args: list[str]) -> int:
     """Append the audit record of a generate/check run; a log that cannot be written is exit 2."""
-    from intent.evidence.signing import audit_run
+    from intent.evidence.audit import audit_run
 
     try:
         audit_run(info, code, error, args)

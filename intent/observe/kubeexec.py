@@ -216,7 +216,7 @@ def _exit_text(code: int) -> str:
 
 def _excerpt(stderr: bytes, environ: Mapping[str, str]) -> str:
     """': <what the plugin wrote>' on one line, redacted as the audit log is, and cut short."""
-    from intent.evidence.signing import redact
+    from intent.redaction import redact
 
     text = " ".join(redact(stderr.decode("utf-8", "replace"), environ).split())
     if not text:
