@@ -128,7 +128,7 @@ def test_collect_hang_times_out_others_finish(loaded_example, fake_fleet, provid
 def test_collect_silent_worker_abandoned_others_finish(loaded_example, fake_fleet, monkeypatch):
     import threading
 
-    import intent.observe.collect as collect_module
+    import intent.observe.pool as collect_module
 
     release = threading.Event()
     real = collect_module.read_cluster
@@ -249,7 +249,7 @@ def test_collect_injected_credentials_used_instead_of_env(loaded_example, fake_f
     from google.oauth2.credentials import Credentials
 
     from fakes.providers import ARM_TOKEN, GOOGLE_TOKEN
-    from intent.observe.collect import CloudCredentials
+    from intent.observe.pool import CloudCredentials
     from translators.aks.live import StaticTokenCredential
 
     monkeypatch.delenv("GOOGLE_OAUTH_ACCESS_TOKEN")
@@ -340,7 +340,7 @@ def test_collect_google_clients_kept_across_the_clusters_a_worker_reads(loaded_e
 
 
 def test_collect_starts_the_reads_with_most_calls_first(loaded_example):
-    from intent.observe.collect import expected_calls, longest_first
+    from intent.observe.pool import expected_calls, longest_first
     from intent.observe.fanout import balanced_shares
 
     plans = plan_fleet(loaded_example.intent, NOW).clusters

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from intent.observe.collect import Budget, classify, describe
+from intent.observe.calls import Budget, classify, describe
 from intent.observe.sources import CollectError
 
 
@@ -100,10 +100,10 @@ def test_describe_gives_one_line_with_the_sdk_code():
 
 
 def test_budget_call_retries_throttling_with_growing_jittered_backoff(monkeypatch):
-    import intent.observe.collect
+    import intent.observe.calls
 
     jitter = []  # full jitter: uniform(0, cap); record the caps, sleep the maximum
-    monkeypatch.setattr(intent.observe.collect.random, "uniform", lambda low, high: jitter.append((low, high)) or high)
+    monkeypatch.setattr(intent.observe.calls.random, "uniform", lambda low, high: jitter.append((low, high)) or high)
     calls = []
     b, clock = budget(60)
 

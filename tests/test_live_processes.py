@@ -6,7 +6,8 @@ from conftest import NOW
 from fakes.compare import differences
 from fakes.fleet import fake_fleet  # noqa: F401  (fixture)
 
-from intent.observe.collect import PROCESS_MIN_CLUSTERS, CloudCredentials, LiveSource
+from intent.observe.collect import PROCESS_MIN_CLUSTERS, LiveSource
+from intent.observe.pool import CloudCredentials
 from intent.plan import plan_fleet
 from intent.observe.sources import CollectError
 

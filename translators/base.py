@@ -58,7 +58,7 @@ class ProviderTranslator:
 class LiveReader(Protocol):
     """What `translators/<provider>/live.py` provides (module-level functions) for `check --live`.
 
-    intent/observe/collect.py calls them for each cluster of that provider; each reads the provider's
+    intent/observe/pool.py calls them for each cluster of that provider; each reads the provider's
     cloud documents in the snapshot layout (SPEC §7), Kubernetes objects being read for all.
     """
 

@@ -14,8 +14,9 @@ import queue
 import signal
 from collections.abc import Iterator
 
-from intent.plan import ClusterPlan
+from intent.observe.pool import CloudCredentials, longest_first, prepare, run_pool
 from intent.observe.sources import CollectError, Documents
+from intent.plan import ClusterPlan
 
 # How often the parent looks for a worker process that died without answering.
 POLL_SECONDS = 0.5
@@ -74,8 +75,6 @@ def collect_in_processes(
 def balanced_shares(plans: list[ClusterPlan], processes: int) -> list[list[int]]:
     """The plans' indexes split into `processes` shares of about equal expected calls (each
     read, longest first, goes to the share with the least so far)."""
-    from intent.observe.collect import longest_first
-
     shares: list[list[int]] = [[] for _ in range(processes)]
     loads = [0] * processes
     for index, calls in longest_first(plans):
@@ -91,7 +90,6 @@ def _worker(plans: list[ClusterPlan], indexes: list[int], width: int, timeout: f
     A worker process exits with os._exit, without atexit handlers: the exec credential plugins
     its threads started are killed here, when it ends, is interrupted or is terminated.
     """
-    from intent.observe.collect import CloudCredentials, _run_pool, prepare
     from intent.observe.kubeexec import kill_running
     from intent.logs import configure_logging
 
@@ -101,7 +99,7 @@ def _worker(plans: list[ClusterPlan], indexes: list[int], width: int, timeout: f
         by_name = {plan.name: index for plan, index in zip(plans, indexes)}
         credentials = CloudCredentials()
         prepare({plan.provider for plan in plans}, credentials)
-        for plan, result in _run_pool(plans, width, timeout, credentials):
+        for plan, result in run_pool(plans, width, timeout, credentials):
             if isinstance(result, CollectError):
                 results.put((by_name[plan.name], None, str(result)))
             else:

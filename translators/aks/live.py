@@ -96,7 +96,7 @@ def client_kwargs() -> dict[str, Any]:
     return {
         "base_url": base_url,
         "credential_scopes": [f"{base_url}/.default"],
-        # The collector's per-cluster budget owns retries (intent/observe/collect.py).
+        # The collector's per-cluster budget owns retries (intent/observe/calls.py).
         "retry_total": 0,
         # Closing a client leaves the session open: it belongs to the worker thread.
         "transport": RequestsTransport(session=_thread_session(), session_owner=False),

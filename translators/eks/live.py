@@ -38,7 +38,7 @@ class AwsSession:
     def eks_client(self, region: str, timeout: float):
         """An EKS client for `region` whose calls time out after `timeout` s and are not retried.
 
-        Retries belong to the collector's per-cluster budget (intent/observe/collect.py), so botocore
+        Retries belong to the collector's per-cluster budget (intent/observe/calls.py), so botocore
         makes a single attempt: its own standard/adaptive retries would sleep past the deadline.
         A client per cluster, because botocore fixes the read timeout when the client is made
         and it must be what is left of that cluster's deadline.
@@ -70,7 +70,7 @@ def read_cloud(plan, budget, credentials) -> dict[str, Any]:
     try:
         eks = credentials.get("eks").eks_client(plan.cluster.region, budget.timeout())
     except Exception as exc:  # bad region, broken AWS config file
-        from intent.observe.collect import describe
+        from intent.observe.calls import describe
         from intent.observe.sources import CollectError
 
         raise CollectError(f"eks client: {describe(exc)}") from exc

@@ -127,7 +127,7 @@ def read_cloud(plan, budget, credentials) -> dict[str, Any]:
     )
 
     clients = thread_clients(creds, where)
-    # retry=None: the collector's budget owns retries (intent/observe/collect.py).
+    # retry=None: the collector's budget owns retries (intent/observe/calls.py).
     cluster = budget.call(
         "gke get_cluster",
         lambda: clients.container.get_cluster(name=cluster_name, retry=None, timeout=budget.timeout()),
