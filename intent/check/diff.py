@@ -1,9 +1,10 @@
 """The diff engine: a cluster's plan and its observed state in, findings out (SPEC §8).
 
-This module owns namespaces, Pod Security and exceptions, builds every finding (rule
-metadata and owner routing in one place) and calls `diff_access` (grants, cloud roles,
-authentication settings) and `diff_workload` (workload identity) for the rest. It never sees
-SDK objects or raw documents, only `ClusterPlan` and `ObservedState`.
+This module owns namespaces, Pod Security and exceptions and calls `diff_access` (grants,
+cloud roles, authentication settings) and `diff_workload` (workload identity) for the rest.
+Every finding is built by one `Emitter` (intent/check/emit.py: rule metadata and owner
+routing in one place). It never sees SDK objects or raw documents, only `ClusterPlan` and
+`ObservedState`.
 
 Routing: a finding about an object that belongs to a team (its namespace, its grant, its
 workload identity) carries that team and the team's first owner; cluster-wide objects carry
@@ -12,8 +13,9 @@ neither namespace nor team and go to `metadata.owner`; FI-EXC-001 goes to the ex
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
-
+from intent.check.diff_access import diff_access
+from intent.check.diff_workload import diff_workload
+from intent.check.emit import Emitter
 from intent.check.findings import (
     FI_COLLECT_001,
     FI_EXC_001,
@@ -22,7 +24,6 @@ from intent.check.findings import (
     FI_PSA_001,
     FI_PSA_002,
     FI_PSA_003,
-    RULES,
     Finding,
     Severity,
     sort_findings,
@@ -34,58 +35,8 @@ from intent.plan import PSA_PREFIX, ClusterPlan
 MISSING = "(missing)"
 
 
-class Emitter:
-    """Builds findings for one cluster with its rule metadata and owner routing."""
-
-    __slots__ = ("plan", "_owners", "_teams")
-
-    def __init__(self, plan: ClusterPlan) -> None:
-        self.plan = plan
-        # ClusterPlan.owner_of and .namespace, as dicts: they are asked once per grant and finding.
-        self._owners = {None: plan.owner, **dict(plan.team_owners)}
-        self._teams = {ns.name: ns.team for ns in plan.namespaces}
-
-    def __call__(
-        self,
-        rule: str,
-        obj: str,
-        message: str,
-        *,
-        expected: str | None = None,
-        actual: str | None = None,
-        namespace: str | None = None,
-        team: str | None = None,
-        severity: Severity | None = None,
-        owner: str | None = None,
-    ) -> Finding:
-        meta = RULES[rule]
-        return Finding(
-            rule=rule,
-            severity=severity or meta.severity,
-            cluster=self.plan.name,
-            provider=self.plan.provider,
-            namespace=namespace,
-            object=obj,
-            expected=expected,
-            actual=actual,
-            message=message,
-            team=team,
-            owner=owner or self._owners.get(team, self.plan.owner),
-            remediation=meta.remediation,
-        )
-
-    def namespace_team(self, name: str) -> str | None:
-        return self._teams.get(name)
-
-    def ignored(self, namespace: str) -> bool:
-        return any(fnmatchcase(namespace, pattern) for pattern in self.plan.ignore_namespaces)
-
-
 def diff_cluster(plan: ClusterPlan, observed: ObservedState) -> list[Finding]:
     """Every finding (except FI-TF-*) for one readable cluster, sorted (cluster, rule, object)."""
-    from intent.check.diff_access import diff_access
-    from intent.check.diff_workload import diff_workload
-
     emit = Emitter(plan)
     findings = diff_namespaces(emit, observed)
     findings += diff_exceptions(plan)

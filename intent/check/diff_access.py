@@ -17,7 +17,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from intent.check.diff import Emitter
+from intent.check.emit import Emitter
 from intent.check.findings import FI_AUTH_001, FI_AUTH_002, FI_AUTH_003, FI_AUTH_004, FI_AUTH_005, Finding, Severity
 from intent.observe.observed import ObservedGrant, ObservedState, level_rank, principal_key, role_arn_without_path
 from intent.plan import Grant

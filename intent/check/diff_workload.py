@@ -10,7 +10,7 @@ role's trust policy, which the check cannot see, decides), so an undeclared one 
 
 from __future__ import annotations
 
-from intent.check.diff import Emitter
+from intent.check.emit import Emitter
 from intent.check.findings import FI_WI_001, FI_WI_002, FI_WI_003, Finding
 from intent.observe.observed import ObservedState, principal_key
 from intent.plan import WorkloadIdentityPlan
