@@ -166,22 +166,25 @@ def test_ctrl_c_kills_running_exec_plugins(hanging):
     assert [p for p in pids(hanging) if alive(p)] == []
 
 
-def test_terminated_check_live_leaves_no_exec_plugin(hanging, tmp_path):
+@pytest.mark.parametrize("signum, said", [(signal.SIGTERM, "terminated"), (signal.SIGHUP, "terminated (hangup)")])
+def test_terminated_check_live_leaves_no_exec_plugin(hanging, tmp_path, signum, said):
     audit = tmp_path / "audit.jsonl"
     process = cli("check", str(EXAMPLE), "--live", "--timeout", "60", "--now", "2026-11-26", "--audit-log", str(audit),
                   start_new_session=True)
     try:
         assert wait_for(lambda: len(pids(hanging)) == 12), "the plugins did not start"
-        process.terminate()  # as `timeout`, a CI cancel or kill(1) do
+        # To the whole process group, as `timeout`, a CI cancel or a closed terminal do: the
+        # plugins run in groups of their own, which only fleet-intent can end.
+        os.killpg(process.pid, signum)
         code, _, err = finish(process)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
-    assert code == 128 + signal.SIGTERM, err  # the conventional status of a run ended by SIGTERM
-    assert err.strip() == "terminated"
+    assert code == 128 + signum, err  # the conventional status of a run ended by a signal
+    assert err.strip() == said
     assert [p for p in pids(hanging) if alive(p)] == []
     (record,) = [json.loads(line) for line in audit.read_text().splitlines()]  # one audit line, even now
-    assert record["exitCode"] == 143 and record["error"] == "terminated"
+    assert record["exitCode"] == 128 + signum and record["error"] == said
 
 
 COLLECT_IN_PROCESSES = """
@@ -211,7 +214,7 @@ def test_worker_processes_kill_their_exec_plugins_at_the_deadline(hanging):
     assert [p for p in pids(hanging) if alive(p)] == []
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_interrupted_parent_of_worker_processes_leaves_no_exec_plugin(hanging, signum):
     process = collector("60", start_new_session=True)
     try:
@@ -426,3 +429,24 @@ def test_api_server_answers_are_held_to_the_snapshot_bounds(body, cause):
     with pytest.raises(CollectError, match=cause) as info:
         _json(answer)
     assert str(info.value).startswith("kubernetes: API server answer") and answer.released
+
+
+def test_legacy_gcp_auth_provider_cmd_path_is_never_run(loaded_example, fake_fleet, tmp_path, monkeypatch):
+    # The client would run cmd-path itself, with no timeout, in fleet-intent's process group,
+    # and quote its stderr in the error: it is refused with a cause that says what to use.
+    marker = tmp_path / "ran"
+    command = write_plugin(tmp_path, "gcloud", f"#!/bin/sh\ntouch {marker}\necho {SECRET} >&2\nexit 1\n")
+    config = json.loads(fake_fleet.kubeconfig.read_text(encoding="utf-8"))
+    for user in config["users"]:
+        user["user"] = {"auth-provider": {"name": "gcp", "config": {"cmd-path": str(command)}}}
+    (tmp_path / "gcp-kubeconfig").write_text(json.dumps(config), encoding="utf-8")
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "gcp-kubeconfig"))
+    plans = plan_fleet(loaded_example.intent, NOW).clusters
+
+    results = {plan.name: r for plan, r in LiveSource(timeout=10.0).collect(plans)}
+
+    assert not marker.exists()
+    for result in results.values():
+        assert isinstance(result, CollectError) and "use gke-gcloud-auth-plugin" in str(result)
+        assert SECRET not in str(result)
+

@@ -199,11 +199,11 @@ def main(argv: list[str] | None = None) -> None:
         error = "interrupted"
     except BrokenPipeError:
         code = 1
-    except SystemExit as exc:  # SIGTERM during live reads unwinds as SystemExit(143)
+    except SystemExit as exc:  # SIGTERM or SIGHUP during live reads unwinds as SystemExit(128 + signal)
         code = exc.code if isinstance(exc.code, int) else 2
-        if code == 143:
-            click.echo("terminated", err=True)
-            error = "terminated"
+        if code in (128 + 1, 128 + 15):
+            error = "terminated" if code == 128 + 15 else "terminated (hangup)"
+            click.echo(error, err=True)
     except Exception as exc:  # noqa: BLE001 - a bug: still one line, exit 2, and audited
         error = internal_error(exc)
         if os.environ.get(DEBUG_ENV):

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterable, Iterator
 
 from intent.observe.fanout import collect_in_processes
-from intent.observe.pool import CloudCredentials, prepare, run_pool
+from intent.observe.pool import STOP_SIGNALS, CloudCredentials, prepare, run_pool
 from intent.observe.sources import CollectError, Documents
 from intent.plan import ClusterPlan
 from intent.progress import progress_bar
@@ -87,18 +87,22 @@ class LiveSource:
 
 @contextlib.contextmanager
 def exit_on_sigterm() -> Iterator[None]:
-    """While a collection runs: SIGTERM raises SystemExit(143) rather than ending the process
-    on the spot, so that worker processes are stopped and exec credential plugins killed as on
-    Ctrl-C (intent/observe/kubeexec.py). Only on the main thread, and only over the default handler."""
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+    """While a collection runs: SIGTERM or SIGHUP raises SystemExit(128 + signal) rather than
+    ending the process on the spot, so that worker processes are stopped and exec credential
+    plugins killed as on Ctrl-C (intent/observe/kubeexec.py; the plugins run in their own
+    process groups, so a terminal's hangup never reaches them). Only on the main thread, and
+    only over the default handlers."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    signal.signal(signal.SIGTERM, _exit_terminated)
+    taken = [signum for signum in STOP_SIGNALS if signal.getsignal(signum) == signal.SIG_DFL]
+    for signum in taken:
+        signal.signal(signum, _exit_terminated)
     try:
         yield
     finally:
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for signum in taken:
+            signal.signal(signum, signal.SIG_DFL)
 
 
 def _exit_terminated(signum, frame) -> None:

@@ -14,7 +14,7 @@ import queue
 import signal
 from collections.abc import Iterator
 
-from intent.observe.pool import CloudCredentials, longest_first, prepare, run_pool
+from intent.observe.pool import STOP_SIGNALS, CloudCredentials, longest_first, prepare, run_pool
 from intent.observe.sources import CollectError, Documents
 from intent.plan import ClusterPlan
 
@@ -94,7 +94,8 @@ def _worker(plans: list[ClusterPlan], indexes: list[int], width: int, timeout: f
     from intent.logs import configure_logging
 
     configure_logging()  # as in the CLI: a fresh interpreter, nothing configured
-    signal.signal(signal.SIGTERM, _stop)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _stop)
     try:
         by_name = {plan.name: index for plan, index in zip(plans, indexes)}
         credentials = CloudCredentials()
@@ -111,5 +112,5 @@ def _worker(plans: list[ClusterPlan], indexes: list[int], width: int, timeout: f
 
 
 def _stop(signum, frame) -> None:
-    """SIGTERM from the parent: unwind `_worker` (and so kill its plugins) instead of dying at once."""
+    """SIGTERM from the parent, or a terminal's SIGHUP: unwind `_worker` (and so kill its plugins) instead of dying at once."""
     raise SystemExit(128 + signum)

@@ -17,6 +17,8 @@ from typing import Any
 from intent.plan import ClusterPlan
 from intent.safeio import InputFileError, parse_json_bounded
 from intent.observe.sources import CollectError, Documents
+from intent.observe.calls import MAX_CAUSE
+from intent.redaction import redact
 
 PAGE_SIZE = 500
 
@@ -78,7 +80,10 @@ def api_client(context: str, budget):
         loader.load_and_set(configuration)
         return client.ApiClient(configuration=configuration)
     except ConfigException as exc:
-        raise CollectError(f"kubernetes: kubeconfig context {context!r}: {' '.join(str(exc).split())}") from exc
+        # The client's messages may quote a credential command's stderr: never verbatim.
+        cause = redact(" ".join(str(exc).split()))
+        cause = cause if len(cause) <= MAX_CAUSE else cause[: MAX_CAUSE - 3] + "..."
+        raise CollectError(f"kubernetes: kubeconfig context {context!r}: {cause}") from exc
     except OSError as exc:
         raise CollectError(f"kubernetes: cannot read kubeconfig: {exc}") from exc
 
@@ -122,6 +127,17 @@ def _loader_class() -> type:
                 except (AttributeError, TypeError, ValueError):
                     raise CollectError("kubernetes: exec credential plugin printed a bad expirationTimestamp") from None
             return True
+
+        def _refresh_gcp_token(self):
+            # The legacy `gcp` auth-provider refreshes through `cmd-path`, which the client runs
+            # with no timeout in fleet-intent's own process group: never run it.
+            if "cmd-path" in (self._user["auth-provider"].value.get("config") or {}):
+                raise CollectError(
+                    "kubernetes: the kubeconfig's gcp auth-provider needs its cmd-path run to refresh the token; "
+                    "fleet-intent runs credential commands only as exec plugins: use gke-gcloud-auth-plugin "
+                    "(`gcloud container clusters get-credentials` writes it; kubectl dropped the gcp auth-provider in 1.26)"
+                )
+            return super()._refresh_gcp_token()
 
     return BoundedExecLoader
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import queue
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +19,9 @@ from intent.observe.calls import Budget, describe
 from intent.observe.sources import CollectError, Documents
 from intent.plan import ClusterPlan
 
+# Signals that end a run from outside (kill, a CI cancel, a closed terminal): while clusters are
+# read each unwinds like Ctrl-C, so that worker processes stop and exec plugins are killed.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 # How long past its deadline a worker may stay silent before the cluster is reported timed out.
 # Per-call timeouts end a stuck call at the deadline; this only covers code that ignores them.
 ABANDON_GRACE = 2.0
