@@ -85,6 +85,27 @@ def collect_for_ok_cluster(d):
     d["findings"].append(dict(collect, cluster="prod-use1", provider="eks"))  # prod-use1 is listed as ok
 
 
+def lower_collect_severity(d):
+    # Unreadable clusters must not slip under --fail-on by a severity their rule never has.
+    for finding in d["findings"]:
+        if finding["rule"] == "FI-COLLECT-001":
+            finding["severity"] = "info"
+
+
+def a_cluster_finding(d):
+    # Template findings (FI-TF-*) may name a cluster the run did not read; the others may not.
+    return next(f for f in d["findings"] if f["rule"] != "FI-COLLECT-001" and not f["rule"].startswith("FI-TF-"))
+
+
+def finding_of_unlisted_cluster(d):
+    d["findings"].append(dict(a_cluster_finding(d), cluster="elsewhere"))
+
+
+def finding_with_another_provider(d):
+    finding = a_cluster_finding(d)
+    finding["provider"] = next(p for p in ("eks", "gke", "aks") if p != finding["provider"])
+
+
 def set_in(where, key, value):
     def change(d):
         target = d if where is None else d[where] if where == "intent" else d[where][0]
@@ -122,6 +143,9 @@ CASES = {
     "finding-missing-object": (drop_in("findings", "object"), "findings[0]: missing field 'object'"),
     "finding-extra-field": (set_in("findings", "score", 9), "findings[0]: unknown field 'score'"),
     "generated-at-int": (set_in(None, "generatedAt", 5), "generatedAt is not an ISO date-time string"),
+    "collect-severity-lowered": (lower_collect_severity, "severity 'info' is not a severity FI-COLLECT-001 has (high)"),
+    "finding-of-unlisted-cluster": (finding_of_unlisted_cluster, "is about cluster 'elsewhere', which the report does not list"),
+    "finding-provider-not-its-clusters": (finding_with_another_provider, "is not that of cluster"),
 }
 
 

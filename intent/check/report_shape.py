@@ -12,7 +12,17 @@ import re
 from dataclasses import fields
 from typing import Any
 
-from intent.check.findings import FI_COLLECT_001, RULES, Finding, Severity
+from intent.check.findings import (
+    FI_AUTH_004,
+    FI_COLLECT_001,
+    FI_PSA_002,
+    FI_TF_001,
+    FI_TF_002,
+    FI_TF_003,
+    RULES,
+    Finding,
+    Severity,
+)
 from intent.check.report import REPORT_VERSION
 
 PROVIDERS = ("aks", "eks", "gke")
@@ -25,6 +35,17 @@ FINDING_OPTIONAL = ("file", "line")  # FI-TF-* only
 FINDING_TEXT = ("object", "message", "remediation")
 FINDING_TEXT_OR_NULL = ("cluster", "namespace", "expected", "actual", "team", "owner", "file")
 SHA256 = re.compile(r"[0-9a-f]{64}")
+# Rules whose severity depends on what was found; every other rule always has the severity of
+# the catalogue (a report that lowers one would slip under --fail-on).
+VARYING_SEVERITY = {
+    FI_PSA_002: {Severity.HIGH, Severity.MEDIUM},  # enforce high, audit/warn medium
+    FI_AUTH_004: {Severity.HIGH, Severity.MEDIUM},  # broader high, narrower medium
+    FI_TF_001: {Severity.INFO},  # an expression that could not be evaluated
+    FI_TF_002: {Severity.INFO},
+    FI_TF_003: {Severity.INFO},
+}
+# Only a Terraform template finding may name a cluster the run did not read (or none).
+TEMPLATE_RULES = (FI_TF_001, FI_TF_002, FI_TF_003)
 
 
 class ReportShapeError(ValueError):
@@ -46,10 +67,13 @@ def check_report_shape(data: Any) -> None:
         raise ReportShapeError("intent.sha256 is not a sha256 hex digest (64 lowercase hex digits)")
     if "generatedAt" in data:
         _timestamp(data["generatedAt"])
-    statuses = _clusters(_list(data["clusters"], "clusters"))
+    clusters = _list(data["clusters"], "clusters")
+    statuses = _clusters(clusters)
+    providers = {c["name"]: c["provider"] for c in clusters}
     findings = _list(data["findings"], "findings")
     for i, finding in enumerate(findings):
         _finding(finding, f"findings[{i}]")
+        _of_a_listed_cluster(finding, providers, f"findings[{i}]")
     _consistent(statuses, findings)
 
 
@@ -72,6 +96,13 @@ def _finding(finding: Any, where: str) -> None:
     if not isinstance(finding["rule"], str) or finding["rule"] not in RULES:
         raise ReportShapeError(f"{where}.rule {_short(finding['rule'])} is not a known rule")
     _one_of(finding["severity"], tuple(s.value for s in Severity), f"{where}.severity")
+    rule = finding["rule"]
+    allowed = {RULES[rule].severity} | VARYING_SEVERITY.get(rule, set())
+    if Severity(finding["severity"]) not in allowed:
+        raise ReportShapeError(
+            f"{where}.severity {finding['severity']!r} is not a severity {rule} has "
+            f"({', '.join(sorted(s.value for s in allowed))})"
+        )
     if finding["provider"] is not None:
         _one_of(finding["provider"], PROVIDERS, f"{where}.provider")
     for name in FINDING_TEXT:
@@ -82,6 +113,18 @@ def _finding(finding: Any, where: str) -> None:
     line = finding.get("line")
     if line is not None and (type(line) is not int or line < 1):
         raise ReportShapeError(f"{where}.line is not a positive integer or null")
+
+
+def _of_a_listed_cluster(finding: dict[str, Any], providers: dict[str, str], where: str) -> None:
+    if finding["rule"] in TEMPLATE_RULES:
+        return
+    cluster = finding["cluster"]
+    if cluster not in providers:
+        raise ReportShapeError(f"{where} is about cluster {_short(cluster)}, which the report does not list")
+    if finding["provider"] != providers[cluster]:
+        raise ReportShapeError(
+            f"{where}.provider {_short(finding['provider'])} is not that of cluster {_short(cluster)} ({providers[cluster]})"
+        )
 
 
 def _consistent(statuses: dict[str, str], findings: list[dict[str, Any]]) -> None:
