@@ -377,6 +377,8 @@ def check_spellings(data: dict) -> list[Found]:
             same_path = seen.rsplit("/", 1)[0].lower() == text.rsplit("/", 1)[0].lower()
             how = "in another case" if same_path else "under another path"
             why = "IAM role and user names are unique in an account whatever their case and path"
+        elif seen.split(":", 1)[0] != text.split(":", 1)[0]:
+            how, why = "as another kind", "an Entra object id names one object, which is a group, a user or a service principal"
         else:
             how, why = "in another case", "Entra object ids are GUIDs, which are not distinguished by case"
         out.append(

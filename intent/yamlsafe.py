@@ -13,6 +13,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from intent.quoting import quote, shorten
+from intent.safeio import printable
 
 MAX_BYTES = 10 * 1024 * 1024
 # PyYAML's safe loader, in C (libyaml) where PyYAML was built with it: the same documents, faster.
@@ -270,6 +271,6 @@ def format_path(path: Path) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            part = shorten(str(part))
+            part = shorten(printable(str(part)))  # a key holding a newline must not break the line
             out += f".{part}" if out else part
     return out

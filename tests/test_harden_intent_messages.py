@@ -50,3 +50,14 @@ def test_cli_stderr_stays_small_for_a_5mb_organisation(run, tmp_path):
     assert code == 2
     assert len(err) < 2000, len(err)
     assert "metadata.organisation" in err and "(5000000 characters)" in err
+
+
+def test_a_key_holding_a_newline_or_escape_stays_on_one_line(tmp_path, run):
+    intent = tmp_path / "nl.yaml"
+    intent.write_text('apiVersion: fleet-intent/v1\n"a\\nb\\u001b[31m": x\n', encoding="utf-8")
+    code, _, err = run("validate", intent)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert any("unknown field" in line for line in lines)
+    assert all(line.startswith(str(intent)) or line.endswith("problem(s) found") for line in lines), err
+    assert "\x1b" not in err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import shutil
 import textwrap
 from pathlib import Path
@@ -419,3 +421,19 @@ def test_scan_node_role_mapping_that_also_grants_system_masters_is_flagged(scan,
     findings, errors = scan(f"legacy-usw2={tmp_path}")
     assert errors == []
     assert [(f.rule, f.severity.value) for f in findings if "legacy-usw2-nodes" in (f.object or "")] == [("FI-TF-002", "high")]
+
+
+def test_templates_with_windows_line_endings_keep_their_cluster_markers(run, tmp_path):
+    import shutil
+
+    lf = tmp_path / "lf"
+    shutil.copytree(FIXTURES / "terraform" / "aws-auth-masters", lf)
+    crlf = tmp_path / "crlf"
+    shutil.copytree(lf, crlf)
+    for path in crlf.glob("*.tf"):
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    reports = []
+    for folder in (lf, crlf):
+        _, out, _ = run("check", "fixtures/example.yaml", "--terraform", folder, "--format", "json", "--now", "2026-11-26")
+        reports.append([(f["rule"], f["cluster"]) for f in json.loads(out)["findings"] if f["rule"].startswith("FI-TF")])
+    assert reports[0] == reports[1] and all(cluster == "legacy-usw2" for _, cluster in reports[1])

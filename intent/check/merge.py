@@ -26,7 +26,7 @@ def merge_reports(reports: list[Report], sources: list[str] | None = None) -> Re
     if len(shas) > 1:
         groups: dict[str, list[str]] = {}
         for name, r in zip(names, reports):
-            groups.setdefault(r.intent_sha256, []).append(name)
+            groups.setdefault(r.intent_sha256, []).append(printable(name))
         listing = "; ".join(f"{sha[:12]}: {', '.join(files)}" for sha, files in groups.items())
         raise UsageError(f"reports are of different intents (intent sha256 {listing}); merge runs of one intent only")
 
@@ -35,7 +35,7 @@ def merge_reports(reports: list[Report], sources: list[str] | None = None) -> Re
         for c in r.clusters:
             seen = clusters.get(c.name)
             if seen is not None and seen.provider != c.provider:
-                raise UsageError(f"{name}: cluster {c.name!r} is {c.provider} here but {seen.provider} in another report")
+                raise UsageError(f"{printable(name)}: cluster {c.name!r} is {c.provider} here but {seen.provider} in another report")
             if seen is None or (seen.status == "ok" and c.status != "ok"):
                 clusters[c.name] = c
     # dict, not set: keeps each report's order among findings the sort key ties on (the

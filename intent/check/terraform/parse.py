@@ -188,7 +188,8 @@ def parse_module(directory: str, files: list[str], errors: list[str]) -> ModuleD
     module = ModuleDir(directory, list(files))
     for path in files:
         try:
-            text = read_regular_file(path, MAX_TF_BYTES).decode("utf-8")
+            # Universal newlines, as text mode read them: a CRLF template keeps its markers.
+            text = read_regular_file(path, MAX_TF_BYTES).decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
         except UnicodeDecodeError:
             errors.append(f"{path}: cannot parse: not UTF-8 text")
             continue
