@@ -93,6 +93,10 @@ BAD_MANIFESTS = {
     "terraform state": (_edit(files={"clusters/c1/terraform.tfstate": "0" * 64}), "terraform.tfstate"),
     "terraform vars": (_edit(files={"clusters/c1/terraform.tfvars": "0" * 64}), "terraform.tfvars"),
     "terraform working dir": (_edit(files={"clusters/c1/.terraform/x": "0" * 64}), ".terraform"),
+    # Another spelling of a generated file would be removed as "no longer generated".
+    "dot segment": (_edit(files={"clusters/./prod-use1/access.tf": "0" * 64}), "clusters/./prod-use1/access.tf"),
+    "double slash": (_edit(files={"clusters//prod-use1/access.tf": "0" * 64}), "clusters//prod-use1/access.tf"),
+    "trailing slash": (_edit(files={"clusters/prod-use1/access.tf/": "0" * 64}), "clusters/prod-use1/access.tf/"),
 }
 
 

@@ -225,6 +225,10 @@ def generated_path_problem(path: object) -> str | None:
         return "not a string"
     if not path.isprintable() or "\\" in path:
         return "not a relative POSIX path inside the output directory"
+    if PurePosixPath(path).as_posix() != path:
+        # `clusters/./x/f`, `clusters//x/f` and `clusters/x/f/` name a generated file under
+        # another spelling, which would then be removed as "no longer generated".
+        return "not written the one way fleet-intent writes paths (no '.', '//' or trailing '/')"
     try:
         parts = _safe_relative(path).parts
     except OutputError:
