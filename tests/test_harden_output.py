@@ -305,6 +305,32 @@ def test_interrupt_while_staging_a_new_directory_leaves_nothing(tmp_path, capsys
     assert not (tmp_path / "out").exists()
 
 
+def test_ctrl_c_just_after_a_temporary_file_is_created_leaves_nothing(tmp_path, capsys, monkeypatch):
+    # The real signal, arriving right after the system call that created a temporary file and
+    # before the writer recorded it: Python would raise KeyboardInterrupt right there.
+    import signal
+
+    intent = tmp_path / "intent.yaml"
+    intent.write_bytes(intent_bytes(example_data()))
+    original = writer._write_temporary
+    calls = [0]
+
+    def staging(directory, data, durable=False):
+        tmp = original(directory, data, durable)
+        calls[0] += 1
+        if calls[0] == 15:
+            os.kill(os.getpid(), signal.SIGINT)
+        return tmp
+
+    monkeypatch.setattr(writer, "_write_temporary", staging)
+    code, out, err = generate(capsys, intent, tmp_path / "out")
+
+    assert (code, err) == (130, "interrupted\n")
+    assert calls[0] == 15  # nothing staged after Ctrl-C
+    assert not (tmp_path / "out").exists()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 def spoil_every_generated_file(out: Path) -> None:
     """Every .tf file has to be written again by the next generate."""
     for path in out.rglob("*.tf"):

@@ -3,6 +3,7 @@ is a file that could not be checked (exit 2, named), not a hang or an unbounded 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -21,7 +22,10 @@ def test_tf_file_that_is_not_a_regular_file_could_not_be_checked(tmp_path, how, 
         os.mkfifo(bad)
     else:
         bad.symlink_to(how)
-    proc = run_bounded("check", EXAMPLE, "--terraform", tf, "--now", "2026-11-26")
+    audit = tmp_path / "audit.jsonl"
+    proc = run_bounded("check", EXAMPLE, "--terraform", tf, "--now", "2026-11-26", "--audit-log", audit)
     assert "Traceback" not in proc.stderr and proc.returncode == 2, proc.stderr
     assert proc.stderr.splitlines() == [f"error: {bad}: is {kind}, not a regular file",
-                                        "1 Terraform file(s) could not be checked"]
+                                        "error: 1 Terraform file(s) could not be checked"]
+    (record,) = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert record["exitCode"] == 2 and record["error"] == "1 Terraform file(s) could not be checked"

@@ -106,6 +106,5 @@ def command(ctx: click.Context, intent_path, snapshot_dir, live, terraform, clus
         click.echo(text, nl=not text.endswith("\n"))
     if terraform and errors:
         # A template that cannot be read must not pass: the rest was still scanned and reported.
-        click.echo(f"{len(errors)} Terraform file(s) could not be checked", err=True)
-        ctx.exit(2)
+        raise UsageError(f"{len(errors)} Terraform file(s) could not be checked")
     ctx.exit(1 if report.worst_at_least(Severity(fail_on)) else 0)

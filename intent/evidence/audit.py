@@ -12,6 +12,7 @@ import getpass
 import json
 import os
 import socket
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -141,7 +142,8 @@ def append_audit(path: str, record: dict[str, Any]) -> None:
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
-            os.fsync(fd)
+            if stat.S_ISREG(os.fstat(fd).st_mode):  # a pipe or /dev/null cannot be fsynced
+                os.fsync(fd)
         finally:
             _unlock(fd)
     except OSError as exc:

@@ -16,14 +16,17 @@ is never replaced by one.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import json
 import os
 import re
 import secrets
+import signal
 import stat
 import sys
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -356,21 +359,8 @@ def _stage(files: Iterable[tuple[Path, bytes]]) -> dict[Path, Path]:
     """
     staged: dict[Path, Path] = {}
     made: list[Path] = []
-    try:
-        for target, data in files:
-            missing = []
-            directory = target.parent
-            while not directory.exists():  # up to the first that exists, as `mkdir -p`
-                missing.append(directory)
-                directory = directory.parent
-            for directory in reversed(missing):
-                directory.mkdir()
-                made.append(directory)
-            try:
-                staged[target] = _write_temporary(target.parent, data)
-            except OSError as exc:  # name the file being written, not its temporary name
-                raise OSError(exc.errno, exc.strerror, str(target)) from exc
-    except BaseException as exc:  # KeyboardInterrupt too: thousands of files may be staged
+
+    def clean_up() -> None:
         for tmp in staged.values():
             tmp.unlink(missing_ok=True)
         for directory in reversed(made):
@@ -378,10 +368,55 @@ def _stage(files: Iterable[tuple[Path, bytes]]) -> dict[Path, Path]:
                 directory.rmdir()
             except OSError:
                 pass
-        if isinstance(exc, OSError):
-            raise _output_error(exc) from exc
-        raise
+
+    with _ctrl_c_between_files() as interrupted:
+        try:
+            for target, data in files:
+                if interrupted():
+                    raise KeyboardInterrupt
+                missing = []
+                directory = target.parent
+                while not directory.exists():  # up to the first that exists, as `mkdir -p`
+                    missing.append(directory)
+                    directory = directory.parent
+                for directory in reversed(missing):
+                    directory.mkdir()
+                    made.append(directory)
+                try:
+                    staged[target] = _write_temporary(target.parent, data)
+                except OSError as exc:  # name the file being written, not its temporary name
+                    raise OSError(exc.errno, exc.strerror, str(target)) from exc
+            if interrupted():
+                raise KeyboardInterrupt
+        except BaseException as exc:  # KeyboardInterrupt too: thousands of files may be staged
+            clean_up()
+            if isinstance(exc, OSError):
+                raise _output_error(exc) from exc
+            raise
+    if interrupted():  # Ctrl-C after the last look, before the handler was given back
+        clean_up()
+        raise KeyboardInterrupt
     return staged
+
+
+@contextlib.contextmanager
+def _ctrl_c_between_files():
+    """While staging: Ctrl-C only sets a flag that the loop reads between files, so that it
+    never lands between creating a temporary file or directory and recording it (Python raises
+    KeyboardInterrupt right after whichever system call was running)."""
+    pressed = [False]
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield lambda: False
+        return
+
+    def note(signum, frame) -> None:
+        pressed[0] = True
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield lambda: pressed[0]
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _write_temporary(directory: Path, data: bytes, durable: bool = False) -> Path:
@@ -424,7 +459,8 @@ def replace_file(path: str | os.PathLike, text: str, *, durable: bool = False) -
 
 
 # The names of a process's own open descriptors (as gawk and bash treat them).
-_DESCRIPTOR_NAME = re.compile(r"/dev/(?:(stdout)|(stderr)|fd/(\d+))|/proc/self/fd/(\d+)")
+# Descriptor numbers in ASCII, at most 9 digits (an int os.write can take).
+_DESCRIPTOR_NAME = re.compile(r"/dev/(?:(stdout)|(stderr)|fd/([0-9]{1,9}))|/proc/self/fd/([0-9]{1,9})")
 
 
 def descriptor_alias(path: str | os.PathLike) -> int | None:
