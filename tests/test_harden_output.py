@@ -241,13 +241,14 @@ def test_listed_path_that_is_a_symlink_or_directory_is_left_in_place(generated, 
 # --- R22: -o naming a dangling symbolic link ------------------------------------------------
 
 @pytest.mark.parametrize("check", [False, True], ids=["generate", "check"])
-def test_output_dir_that_is_a_dangling_symlink_says_so(tmp_path, capsys, check):
+@pytest.mark.parametrize("below", [False, True], ids=["DIR", "a folder above DIR"])
+def test_output_dir_that_is_a_dangling_symlink_says_so(tmp_path, capsys, check, below):
     intent = tmp_path / "intent.yaml"
     intent.write_bytes(intent_bytes(example_data()))
     link = tmp_path / "dangling"
     link.symlink_to(tmp_path / "nowhere")
 
-    code, _, err = generate(capsys, intent, link, *(["--check"] if check else []))
+    code, _, err = generate(capsys, intent, link / "sub" if below else link, *(["--check"] if check else []))
 
     assert code == 2
     assert err.splitlines() == [
@@ -303,6 +304,24 @@ def test_interrupt_while_staging_a_new_directory_leaves_nothing(tmp_path, capsys
     assert code == 130 and out == ""
     assert err == "interrupted\n"
     assert not (tmp_path / "out").exists()
+
+
+def test_check_refuses_a_linked_folder_inside_dir_as_generate_does(generated, capsys, tmp_path):
+    intent, out = generated
+    elsewhere = tmp_path / "elsewhere"
+    (out / "clusters" / "prod-use1").rename(elsewhere)
+    (out / "clusters" / "prod-use1").symlink_to(elsewhere)
+    for check in ([], ["--check"]):
+        code, _, err = generate(capsys, intent, out, *check)
+        assert code == 2 and "is a symbolic link; refusing to write through it" in err, err
+
+
+def test_a_huge_file_in_dir_is_reported_changed_without_being_read(generated, capsys):
+    intent, out = generated
+    with open(out / "clusters" / "prod-use1" / "access.tf", "r+b") as handle:
+        handle.truncate(8 << 30)  # sparse: 8 GiB that must never be read into memory
+    code, out_text, _ = generate(capsys, intent, out, "--check")
+    assert code == 1 and "larger than any file fleet-intent writes; not read" in out_text
 
 
 def test_ctrl_c_just_after_a_temporary_file_is_created_leaves_nothing(tmp_path, capsys, monkeypatch):

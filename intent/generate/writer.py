@@ -316,12 +316,16 @@ def _changes(files: dict[str, str], intent_sha256: str, clusters: list[str] | No
 
 
 def _check_not_dangling(out_dir: Path) -> None:
-    """A dangling link as DIR: creating it would fail with a misleading "File exists"."""
-    if out_dir.is_symlink() and not out_dir.exists():
-        raise OutputError(
-            f"{out_dir}: is a symbolic link to {os.readlink(out_dir)}, which does not exist; "
-            "create that directory or remove the link"
-        )
+    """A dangling link as DIR or as a folder above it that would be created: creating it would
+    fail with a misleading "File exists"."""
+    for node in (out_dir, *out_dir.parents):
+        if node.exists():
+            return
+        if node.is_symlink():
+            raise OutputError(
+                f"{node}: is a symbolic link to {os.readlink(node)}, which does not exist; "
+                "create that directory or remove the link"
+            )
 
 
 def _check_directory(out_dir: Path, previous: dict | None) -> None:
@@ -341,13 +345,28 @@ def _check_directory(out_dir: Path, previous: dict | None) -> None:
         )
 
 
+# Files fleet-intent writes are kilobytes; a larger file in DIR is someone else's, and is only
+# reported as differing, never read whole.
+MAX_EXISTING_BYTES = 16 << 20
+
+
 def _read(path: Path) -> bytes | None:
+    """The bytes of the regular file at `path` (None if missing, a link or not a regular
+    file; a stand-in text if over MAX_EXISTING_BYTES, which never equals generated text)."""
     try:
-        if path.is_symlink() or not path.is_file():
-            return None
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if info.st_size > MAX_EXISTING_BYTES:
+            return f"({info.st_size} bytes: larger than any file {TOOL} writes; not read)\n".encode()
+        try:
+            return handle.read(MAX_EXISTING_BYTES + 1)
+        except OSError:
+            return None
 
 
 def _stage(files: Iterable[tuple[Path, bytes]]) -> dict[Path, Path]:
@@ -708,12 +727,13 @@ def check_output(out_dir: str | Path, files: dict[str, str], intent_sha256: str,
     _check_not_dangling(out)
     previous = read_manifest(out) if out.is_dir() else None
     changes = _changes(files, intent_sha256, clusters, previous)
+    targets = _Targets(out)  # as generate would: a linked folder inside DIR is refused, not read
     added: list[str] = []
     changed: list[str] = []
     chunks: list[str] = []
     for path, text in sorted(changes.desired.items()):
         data = text.encode("utf-8")
-        current = _read(out / path) if out.is_dir() else None
+        current = _read(targets(path)) if out.is_dir() else None
         if current == data:
             continue
         new = text.splitlines(keepends=True)
@@ -725,7 +745,7 @@ def check_output(out_dir: str | Path, files: dict[str, str], intent_sha256: str,
             chunks.extend(_diff(current.decode("utf-8", "replace").splitlines(keepends=True), new, f"a/{path}", f"b/{path}"))
     removed: list[str] = []
     for path in changes.remove:
-        current = _read(out / path)
+        current = _read(targets(path, link_ok=True))
         if current is None or sha256_text(current) != previous["files"][path]:
             continue  # gone already, or not ours any more: write_output leaves it in place
         removed.append(path)
