@@ -1,4 +1,7 @@
-"""Report formats. Each takes a `Report` and returns text; none opens files."""
+"""Report formats. Each takes a `Report` and returns text; none opens files.
+
+May import: `intent.check.report` and `intent.check.findings`, and the `intent` root.
+"""
 
 from __future__ import annotations
 
