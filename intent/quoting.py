@@ -22,6 +22,12 @@ def quote(value: Any, limit: int = MAX_SHOWN) -> str:
     return shown
 
 
+def clip(text: str, limit: int) -> str:
+    """`text` itself when at most `limit` characters, else cut to `limit` ending in `...`
+    (for causes and values that only need to stay on one short line)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def shorten(text: str, limit: int = MAX_SHOWN) -> str:
     """`text` itself when short, else its first `limit` characters and `… (N characters)`."""
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"

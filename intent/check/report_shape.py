@@ -12,6 +12,7 @@ import re
 from dataclasses import fields
 from typing import Any
 
+from intent.quoting import clip
 from intent.check.findings import (
     FI_AUTH_004,
     FI_COLLECT_001,
@@ -185,5 +186,4 @@ def _timestamp(value: Any) -> None:
 
 def _short(value: Any) -> str:
     """A value for a message: repr, cut so that a hostile value cannot flood the line."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return clip(repr(value), 60)

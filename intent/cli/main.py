@@ -17,6 +17,7 @@ import traceback
 
 import click
 
+from intent.quoting import clip
 from intent import __version__
 from intent.errors import FleetIntentError, IntentError, UsageError
 
@@ -219,8 +220,7 @@ def internal_error(exc: BaseException) -> str:
     values redacted, cut short. The traceback is printed only with FLEET_INTENT_DEBUG set."""
     from intent.redaction import redact
 
-    message = redact(" ".join(str(exc).split()))
-    message = message if len(message) <= 300 else message[:297] + "..."
+    message = clip(redact(" ".join(str(exc).split())), 300)
     return f"internal error: {type(exc).__name__}" + (f": {message}" if message else "")
 
 

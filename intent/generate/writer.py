@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from intent.quoting import clip
 from intent import __version__
 from intent.errors import OutputError
 
@@ -162,8 +163,7 @@ def _not_ours(path: Path, problem: str) -> OutputError:
 
 def _short(value: object) -> str:
     """repr() of a value from a hostile document, cut so an error line stays short."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return clip(repr(value), 80)
 
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from intent.quoting import clip
 from intent.observe.sources import CollectError
 
 T = TypeVar("T")
@@ -163,7 +164,7 @@ def describe(exc: BaseException) -> str:
     else:
         text = f"{type(exc).__name__}: {exc}"
     text = " ".join(str(text).split())
-    return text if len(text) <= MAX_CAUSE else text[: MAX_CAUSE - 3] + "..."
+    return clip(text, MAX_CAUSE)
 
 
 def _kube_message(body: Any) -> str:

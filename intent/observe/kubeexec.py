@@ -22,6 +22,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from intent.quoting import clip
 from intent.observe.sources import CollectError
 
 MAX_STDOUT = 1024 * 1024  # an ExecCredential is a token or a certificate: a few KiB
@@ -221,10 +222,10 @@ def _excerpt(stderr: bytes, environ: Mapping[str, str]) -> str:
     text = " ".join(redact(stderr.decode("utf-8", "replace"), environ).split())
     if not text:
         return ""
-    return ": " + (text if len(text) <= MAX_EXCERPT else text[: MAX_EXCERPT - 3] + "...")
+    return ": " + clip(text, MAX_EXCERPT)
 
 
 def _shown(text: str) -> str:
     """A command as it may appear in a one-line cause."""
     text = " ".join(text.split())
-    return text if len(text) <= MAX_COMMAND else text[: MAX_COMMAND - 3] + "..."
+    return clip(text, MAX_COMMAND)

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from intent.quoting import clip
 from intent.plan import ClusterPlan
 from intent.safeio import InputFileError, parse_json_bounded
 from intent.observe.sources import CollectError, Documents
@@ -81,8 +82,7 @@ def api_client(context: str, budget):
         return client.ApiClient(configuration=configuration)
     except ConfigException as exc:
         # The client's messages may quote a credential command's stderr: never verbatim.
-        cause = redact(" ".join(str(exc).split()))
-        cause = cause if len(cause) <= MAX_CAUSE else cause[: MAX_CAUSE - 3] + "..."
+        cause = clip(redact(" ".join(str(exc).split())), MAX_CAUSE)
         raise CollectError(f"kubernetes: kubeconfig context {context!r}: {cause}") from exc
     except OSError as exc:
         raise CollectError(f"kubernetes: cannot read kubeconfig: {exc}") from exc
