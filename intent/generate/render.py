@@ -282,9 +282,9 @@ def _claim_blocks(seen: dict[tuple[str, ...], str], path: str, text: str) -> Non
     # the output was written and committed; stop here instead (exit 2, nothing written).
     for match in _BLOCK_HEADER.finditer(text):
         key = tuple(part for part in match.groups() if part)
-        first = seen.setdefault(key, path)
-        if first != path or text.count(match.group()) > 1:
-            raise RenderError(f"{path}: {' '.join(key)} is declared twice in one module (also in {first})")
+        if key in seen:
+            raise RenderError(f"{path}: {' '.join(key)} is declared twice in one module (also in {seen[key]})")
+        seen[key] = path
 
 
 def render_fleet(fleet, env: jinja2.Environment, on_cluster: Callable[[str], None] | None = None) -> dict[str, str]:
