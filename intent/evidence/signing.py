@@ -5,15 +5,12 @@ and `verify`, which then checks every file against the manifest's sha256 list.
 from __future__ import annotations
 
 import base64
-import errno
-import hashlib
 import json
 import os
-import stat
 from typing import Any
 
 from intent.errors import UsageError
-from intent.generate.writer import MANIFEST, MAX_MANIFEST_BYTES, SIGNATURE, replace_file
+from intent.generate.writer import MANIFEST, MAX_MANIFEST_BYTES, SIGNATURE, file_sha256, replace_file
 from intent.safeio import InputFileError, read_regular_file
 
 MAX_KEY_BYTES = 64 << 10  # PEM keys and base64 signatures are a few hundred bytes
@@ -133,19 +130,6 @@ def _safe_relpath(path: str) -> bool:
     return bool(path) and not path.startswith(("/", "\\")) and ".." not in parts and ":" not in parts[0]
 
 
-def _sha256(path: str) -> str:
-    # O_NOFOLLOW | O_NONBLOCK and the type of the open descriptor: a file swapped for a link or
-    # a FIFO after the directory walk is never followed or waited on.
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file")
-        digest = hashlib.sha256()
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _files_on_disk(out_dir: str) -> dict[str, str]:
     """{relative path with '/': absolute path} of every file and symlink under `out_dir`."""
     found: dict[str, str] = {}
@@ -201,18 +185,13 @@ def verify_output(out_dir: str, public_key_path: str) -> list[str]:
             problems.append(f"{MANIFEST}: lists unsafe path {rel!r} (outside the output directory)")
             continue
         full = on_disk.get(rel)
+        actual = None if full is None else file_sha256(full)  # never through a link or waiting on a FIFO
         if full is None:
             problems.append(f"{rel}: removed (listed in {MANIFEST}, missing on disk)")
-        elif os.path.islink(full) or not os.path.isfile(full):
+        elif actual is None:
             problems.append(f"{rel}: changed (is a symlink or not a regular file)")
-        else:
-            try:
-                actual = _sha256(full)
-            except OSError:
-                problems.append(f"{rel}: changed (is a symlink or not a regular file)")
-                continue
-            if actual != expected[rel]:
-                problems.append(f"{rel}: changed (sha256 {actual}, {MANIFEST} says {expected[rel]})")
+        elif actual != expected[rel]:
+            problems.append(f"{rel}: changed (sha256 {actual}, {MANIFEST} says {expected[rel]})")
     return problems
 
 

@@ -672,14 +672,14 @@ def _still_ours(paths: Iterable[str], previous: dict | None, resolve: _Targets) 
         target = resolve(path, link_ok=True)
         if not os.path.lexists(target):
             continue
-        if _file_sha256(target) == previous["files"][path]:
+        if file_sha256(target) == previous["files"][path]:
             owned[path] = target
         else:
             untracked.append(path)
     return owned, tuple(untracked)
 
 
-def _file_sha256(path: Path) -> str | None:
+def file_sha256(path: str | os.PathLike) -> str | None:
     """SHA-256 of a regular file's bytes (never through a link), None for anything else."""
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
