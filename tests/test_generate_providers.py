@@ -351,7 +351,7 @@ def test_namespaces_module_creates_one_namespace_per_entry_with_psa_labels():
 
 @pytest.mark.parametrize(
     "cluster,provider",
-    [("prod-use1", ("aws", "hashicorp/aws", "~> 6.0")), ("prod-euw1", ("google", "hashicorp/google", "~> 7.0")), ("dev-weu", ("azurerm", "hashicorp/azurerm", "~> 5.0"))],
+    [("prod-use1", ("aws", "hashicorp/aws", ">= 5.33, < 7.0")), ("prod-euw1", ("google", "hashicorp/google", "~> 7.0")), ("dev-weu", ("azurerm", "hashicorp/azurerm", "~> 5.0"))],
 )
 def test_cluster_root_pins_providers_and_declares_kubernetes_inputs(cluster, provider):
     files = cluster_files(cluster)

@@ -26,7 +26,9 @@ from ..common import (
     render_root_files,
 )
 
-AWS_PROVIDER = {"name": "aws", "source": "hashicorp/aws", "version": "~> 6.0"}
+# aws_eks_access_entry and aws_eks_access_policy_association are new in 5.33.0, aws_eks_pod_identity_association
+# in 5.29.0 (hashicorp/aws CHANGELOG); many fleets are still on 5.x, and the suite applies the output with 5.100.
+AWS_PROVIDER = {"name": "aws", "source": "hashicorp/aws", "version": ">= 5.33, < 7.0"}
 LEVEL_ORDER = ("view", "edit", "admin", "cluster-admin")
 NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
 
