@@ -324,9 +324,20 @@ class ClusterBase(Model):
     kube_context: Annotated[str, StringConstraints(min_length=1, max_length=253)] | None = None
 
     @property
-    def context(self) -> str:
-        """The kubeconfig context used for live reads."""
-        return self.kube_context or self.name
+    def context_names(self) -> tuple[str, ...]:
+        """The kubeconfig contexts live reads may use, in order of preference: the intent's
+        `kubeContext` alone when it names one, else the cluster's name (a context the user
+        aliased) and then the name the cloud's own CLI gives the context it writes."""
+        if self.kube_context:
+            return (self.kube_context,)
+        return (self.name, *self.cli_context_names())
+
+    def cli_context_names(self) -> tuple[str, ...]:
+        return ()
+
+    def credentials_command(self) -> str:
+        """The cloud CLI command that writes a kubeconfig context for this cluster."""
+        raise NotImplementedError
 
 
 class EksCluster(ClusterBase):
@@ -336,6 +347,14 @@ class EksCluster(ClusterBase):
     authentication_mode: Literal["API", "API_AND_CONFIG_MAP", "CONFIG_MAP"]
     node_role_arns: list[AwsRoleArn] = Field(default_factory=list)
 
+    def cli_context_names(self) -> tuple[str, ...]:
+        # `aws eks update-kubeconfig` names the context after the cluster ARN unless given --alias
+        # (aws/aws-cli awscli/customizations/eks/update_kubeconfig.py: "Defaults to match cluster ARN").
+        return (f"arn:{aws_partition(self.region)}:eks:{self.region}:{self.account_id}:cluster/{self.name}",)
+
+    def credentials_command(self) -> str:
+        return f"aws eks update-kubeconfig --name {self.name} --region {self.region}"
+
 
 class GkeCluster(ClusterBase):
     provider: Literal["gke"]
@@ -343,12 +362,23 @@ class GkeCluster(ClusterBase):
     location: GcpLocation
     security_group: Email | None = None
 
+    def cli_context_names(self) -> tuple[str, ...]:
+        # `gcloud container clusters get-credentials` writes the context gke_<project>_<location>_<name>.
+        return (f"gke_{self.project}_{self.location}_{self.name}",)
+
+    def credentials_command(self) -> str:
+        return f"gcloud container clusters get-credentials {self.name} --location {self.location} --project {self.project}"
+
 
 class AksCluster(ClusterBase):
     provider: Literal["aks"]
     subscription_id: Guid
     resource_group: AzureResourceGroup
     authorization: Literal["azure-rbac", "kubernetes-rbac"] = "azure-rbac"
+
+    def credentials_command(self) -> str:
+        # The context is named after the cluster, which context_names already tries.
+        return f"az aks get-credentials --name {self.name} --resource-group {self.resource_group}"
 
     @property
     def resource_id(self) -> str:

@@ -351,21 +351,100 @@ def test_namespaces_module_creates_one_namespace_per_entry_with_psa_labels():
 
 @pytest.mark.parametrize(
     "cluster,provider",
-    [("prod-use1", ("aws", "hashicorp/aws", ">= 5.33, < 7.0")), ("prod-euw1", ("google", "hashicorp/google", "~> 7.0")), ("dev-weu", ("azurerm", "hashicorp/azurerm", "~> 5.0"))],
+    [
+        ("prod-use1", ("aws", "hashicorp/aws", ">= 5.33, < 7.0")),
+        ("stage-use1", ("aws", "hashicorp/aws", ">= 5.33, < 7.0")),
+        ("prod-euw1", ("google", "hashicorp/google", "~> 7.0")),
+        ("dev-weu", ("azurerm", "hashicorp/azurerm", "~> 5.0")),
+    ],
 )
-def test_cluster_root_pins_providers_and_declares_kubernetes_inputs(cluster, provider):
+def test_cluster_root_pins_providers(cluster, provider):
     files = cluster_files(cluster)
     versions = strings(parse_tf(files[f"clusters/{cluster}/versions.tf"]))
     required = versions["terraform"][0]["required_providers"][0]
     name, source, version = provider
     assert required[name] == {"source": source, "version": version}
     assert required["kubernetes"] == {"source": "hashicorp/kubernetes", "version": "~> 3.0"}
-    variables = parse_tf(files[f"clusters/{cluster}/variables.tf"])["variable"]
+    providers = strings(parse_tf(files[f"clusters/{cluster}/providers.tf"]))["provider"]
+    assert [next(iter(p)) for p in providers] == [name]
+    kubernetes = strings(parse_tf(files[f"clusters/{cluster}/kubernetes.tf"]))["provider"]
+    assert [next(iter(p)) for p in kubernetes] == ["kubernetes"]
+
+
+# How each cloud's root reaches the Kubernetes API by default (SPEC §11, "Reaching the cluster"):
+# the cloud's own record of the cluster and a credential plugin run at each plan, so no
+# kubeconfig context named after the cluster is needed and no token lands in Terraform state.
+# Sources: aws CLI `aws eks get-token` (awscli/customizations/eks/get_token.py), GKE's
+# gke-gcloud-auth-plugin (cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl),
+# Azure/kubelogin `get-token` (docs/book/src/cli/get-token.md); the provider's exec block:
+# terraform-provider-kubernetes kubernetes/provider.go (`exec` with api_version, command, args).
+CLOUD_CLUSTER = {
+    "prod-use1": (
+        ("aws_eks_cluster", {"name": "prod-use1"}),
+        "${data.aws_eks_cluster.this.endpoint}",
+        ["aws", "eks", "get-token", "--cluster-name", "prod-use1", "--region", "us-east-1", "--output", "json"],
+    ),
+    "prod-euw1": (
+        ("google_container_cluster", {"project": "acme-prod", "location": "europe-west1", "name": "prod-euw1"}),
+        '${format("https://%s", data.google_container_cluster.this.endpoint)}',
+        ["gke-gcloud-auth-plugin"],
+    ),
+    "dev-weu": (
+        ("azurerm_kubernetes_cluster", {"name": "dev-weu", "resource_group_name": "rg-dev"}),
+        "${data.azurerm_kubernetes_cluster.this.kube_config[0].host}",
+        ["kubelogin", "get-token", "--login", "${var.kubelogin_login}", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"],
+    ),
+}
+
+
+@pytest.mark.parametrize("cluster", sorted(CLOUD_CLUSTER))
+def test_kubernetes_provider_reaches_the_cluster_the_cloud_reports(cluster):
+    (data_type, identity), host, command = CLOUD_CLUSTER[cluster]
+    files = cluster_files(cluster)
+    data = strings(parse_tf(files[f"clusters/{cluster}/providers.tf"]))["data"]
+    assert data == [{data_type: {"this": identity}}]
+    provider = strings(parse_tf(files[f"clusters/{cluster}/kubernetes.tf"]))["provider"][0]["kubernetes"]
+    assert provider["host"] == host
+    assert provider["cluster_ca_certificate"].startswith(f"${{base64decode(data.{data_type}.this.")
+    assert "config_context" not in provider and "token" not in provider
+    (plugin,) = provider["exec"]
+    assert plugin["api_version"] == "client.authentication.k8s.io/v1beta1"
+    assert [plugin["command"], *plugin.get("args", [])] == command
+    assert f"clusters/{cluster}/variables.tf" not in files
+
+
+def test_kube_context_selects_the_kubeconfig_route():
+    """stage-use1 names its kubeconfig context in the intent: the root reads that context and
+    does not read the cloud's cluster data."""
+    files = cluster_files("stage-use1")
+    variables = parse_tf(files["clusters/stage-use1/variables.tf"])["variable"]
     declared = {unquote(k): v for item in variables for k, v in item.items()}
     assert {"kubeconfig_path", "kubeconfig_context", "kubernetes_host", "kubernetes_cluster_ca_certificate", "kubernetes_token"} <= set(declared)
     assert all("description" in v for v in declared.values())
-    providers = strings(parse_tf(files[f"clusters/{cluster}/providers.tf"]))["provider"]
-    assert {next(iter(p)) for p in providers} == {name, "kubernetes"}
+    assert unquote(declared["kubeconfig_context"]["default"]) == "arn:aws:eks:us-east-1:111122223333:cluster/stage-use1"
+    provider = strings(parse_tf(files["clusters/stage-use1/kubernetes.tf"]))["provider"][0]["kubernetes"]
+    assert provider["config_context"] == "${var.kubeconfig_context}"
+    assert "data" not in parse_tf(files["clusters/stage-use1/providers.tf"])
+
+
+def test_cluster_roots_reference_only_what_they_declare():
+    """Every `var.X` and `data.T.N` a root uses is declared in that root, and no root reads a data
+    source that would put a bearer token in Terraform state (aws_eks_cluster_auth, google_client_config)."""
+    import re
+
+    _, files = example()
+    roots = sorted({p.split("/")[1] for p in files if p.startswith("clusters/")})
+    for root in roots:
+        texts = [t for p, t in files.items() if p.startswith(f"clusters/{root}/") and p.endswith(".tf")]
+        declared_vars, declared_data = set(), set()
+        for text in texts:
+            parsed = parse_tf(text)
+            declared_vars |= {unquote(k) for item in parsed.get("variable", []) for k in item}
+            declared_data |= {f"{unquote(t)}.{unquote(n)}" for item in parsed.get("data", []) for t, named in item.items() for n in named}
+        used = "\n".join(texts)
+        assert set(re.findall(r"(?<![\w.@-])var\.([a-z_]+)", used)) <= declared_vars, root
+        assert set(re.findall(r"(?<![\w.@-])data\.([a-z_]+\.[a-z_]+)", used)) <= declared_data, root
+        assert not declared_data & {"aws_eks_cluster_auth.this", "google_client_config.this"}, root
 
 
 def test_cluster_roots_are_literal_without_for_each_count_or_locals():

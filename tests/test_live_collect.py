@@ -160,7 +160,68 @@ def test_collect_unknown_context_unreadable(loaded_example, fake_fleet, tmp_path
     results = collect(loaded_example, ["prod-use1", "dev-weu"])
 
     assert sorted(failures(results)) == ["dev-weu"]
-    assert failures(results)["dev-weu"].startswith("kubernetes: kubeconfig context 'dev-weu': ")
+    assert failures(results)["dev-weu"] == (
+        "kubernetes: no kubeconfig context 'dev-weu': "
+        "run `az aks get-credentials --name dev-weu --resource-group rg-dev`, or set kubeContext for this cluster in the intent"
+    )
+
+
+def test_collect_finds_the_contexts_cloud_clis_write(loaded_example, fake_fleet):
+    """Without kubeContext, the context `aws eks update-kubeconfig` writes (the cluster ARN) and
+    the one `gcloud container clusters get-credentials` writes (gke_<project>_<location>_<name>)
+    are found: the fake fleet's kubeconfig holds only those (tests/fakes/fleet.py)."""
+    contexts = fake_fleet_contexts()
+    assert "arn:aws:eks:us-east-1:111122223333:cluster/prod-use1" in contexts
+    assert "gke_acme-prod_europe-west1_prod-euw1" in contexts
+    assert "prod-use1" not in contexts and "prod-euw1" not in contexts
+
+    results = collect(loaded_example, ["prod-use1", "prod-euw1"])
+
+    assert failures(results) == {}
+
+
+def test_collect_prefers_the_cluster_name_and_never_the_current_context(loaded_example, fake_fleet, tmp_path, monkeypatch):
+    """A context named after the cluster (an alias the user made) wins over the CLI's name; a
+    kubeconfig holding neither fails loudly instead of reading its current-context."""
+    from fakes.fleet import write_kubeconfig
+
+    both = tmp_path / "both"
+    # "prod-use1" reaches prod-use1's fake API; the ARN context is wired to another cluster's.
+    write_kubeconfig(both, {"arn:aws:eks:us-east-1:111122223333:cluster/prod-use1": "legacy-usw2", "prod-use1": "prod-use1"}, fake_fleet.kube.url)
+    monkeypatch.setenv("KUBECONFIG", str(both))
+    results = collect(loaded_example, ["prod-use1"])
+    namespaces = {item["metadata"]["name"] for item in results["prod-use1"]["kubernetes/namespaces.json"]["items"]}
+    assert "checkout" in namespaces and "data-ingest" not in namespaces  # prod-use1's, not legacy-usw2's
+
+    elsewhere = tmp_path / "elsewhere"
+    write_kubeconfig(elsewhere, {"some-other-cluster": "prod-use1"}, fake_fleet.kube.url)
+    monkeypatch.setenv("KUBECONFIG", str(elsewhere))
+    assert failures(collect(loaded_example, ["prod-use1"]))["prod-use1"] == (
+        "kubernetes: no kubeconfig context 'prod-use1' or 'arn:aws:eks:us-east-1:111122223333:cluster/prod-use1': "
+        "run `aws eks update-kubeconfig --name prod-use1 --region us-east-1`, or set kubeContext for this cluster in the intent"
+    )
+
+
+def test_collect_with_kube_context_tries_only_that_context(loaded_example, fake_fleet, tmp_path, monkeypatch):
+    from fakes.fleet import write_kubeconfig
+
+    other = tmp_path / "other"
+    # stage-use1 names its context in the intent: a context named after the cluster is not used.
+    write_kubeconfig(other, {"stage-use1": "stage-use1"}, fake_fleet.kube.url)
+    monkeypatch.setenv("KUBECONFIG", str(other))
+    assert failures(collect(loaded_example, ["stage-use1"]))["stage-use1"] == (
+        "kubernetes: no kubeconfig context 'arn:aws:eks:us-east-1:111122223333:cluster/stage-use1': "
+        "add it, or correct kubeContext in the intent"
+    )
+
+
+def fake_fleet_contexts() -> set[str]:
+    import os
+
+    import yaml
+
+    with open(os.environ["KUBECONFIG"]) as f:
+        return {c["name"] for c in yaml.safe_load(f)["contexts"]}
 
 
 def test_collect_missing_kubeconfig_file_is_named(loaded_example, fake_fleet, tmp_path, monkeypatch):

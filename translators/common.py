@@ -260,7 +260,7 @@ def cluster_root(plan: ClusterPlan, path: str) -> str:
 def render_root_files(
     plan: ClusterPlan, env: Environment, cloud_provider: dict, files: dict[str, tuple[str, dict] | str]
 ) -> list[RenderedFile]:
-    """Render versions.tf, variables.tf and each `files` entry (path -> (template, context), or
+    """Render versions.tf, variables.tf (clusters reached through a kubeconfig context) and each `files` entry (path -> (template, context), or
     text already rendered), skipping files that come out empty."""
     base = {"cluster": plan.cluster, "plan": plan}
     out = [
@@ -268,8 +268,10 @@ def render_root_files(
             cluster_root(plan, "versions.tf"),
             _tidy(render_template(env, "common/versions.tf.j2", plan.name, **base, required_providers=[cloud_provider, KUBERNETES_PROVIDER])),
         ),
-        RenderedFile(cluster_root(plan, "variables.tf"), _tidy(render_template(env, "common/variables.tf.j2", plan.name, **base))),
     ]
+    if plan.cluster.kube_context:
+        # The kubeconfig route (common/kubernetes-kubeconfig.tf.j2) and its variables.
+        out.append(RenderedFile(cluster_root(plan, "variables.tf"), _tidy(render_template(env, "common/variables.tf.j2", plan.name, **base))))
     for path, spec in files.items():
         text = _tidy(spec if isinstance(spec, str) else render_template(env, spec[0], plan.name, **base, **spec[1]))
         if text.strip():

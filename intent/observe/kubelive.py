@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from intent.quoting import clip
+from intent.quoting import clip, quote
 from intent.plan import ClusterPlan
 from intent.safeio import InputFileError, parse_json_bounded
 from intent.observe.sources import CollectError, Documents
@@ -53,8 +53,9 @@ def import_sdk() -> None:
         getattr(kubernetes.client, name)
 
 
-def api_client(context: str, budget):
-    """A `kubernetes` ApiClient for one kubeconfig context, with retries left to the caller.
+def api_client(cluster, budget):
+    """A `kubernetes` ApiClient for the first of the cluster's `context_names` the kubeconfig
+    holds, with retries left to the caller.
 
     KUBECONFIG is read here rather than at import: the client library reads it once when it is
     first imported, so a later change (tests, long-lived processes) would be missed. This is
@@ -71,10 +72,12 @@ def api_client(context: str, budget):
     if not any(os.path.isfile(os.path.expanduser(p)) for p in paths.split(os.pathsep) if p):
         source = "KUBECONFIG" if os.environ.get("KUBECONFIG") else "the default location"
         raise CollectError(f"kubernetes: no kubeconfig file at {paths} ({source})")
+    context = cluster.context_names[0]
     try:
         merged = _merged_kubeconfig(paths)
         if merged.config is None:
             raise ConfigException("Invalid kube-config file. No configuration found.")
+        context = pick_context(merged.config, cluster)
         # No persister: refreshed tokens are never written back from many threads.
         loader = _loader_class()(config_dict=merged.config, active_context=context, config_base_path=None)
         loader.budget = budget
@@ -83,9 +86,29 @@ def api_client(context: str, budget):
     except ConfigException as exc:
         # The client's messages may quote a credential command's stderr: never verbatim.
         cause = clip(redact(" ".join(str(exc).split())), MAX_CAUSE)
-        raise CollectError(f"kubernetes: kubeconfig context {context!r}: {cause}") from exc
+        raise CollectError(f"kubernetes: kubeconfig context {quote(context)}: {cause}") from exc
     except OSError as exc:
         raise CollectError(f"kubernetes: cannot read kubeconfig: {exc}") from exc
+
+
+def pick_context(config, cluster) -> str:
+    """The first of the cluster's `context_names` that the merged kubeconfig defines.
+
+    Only names derived from the intent are tried, never the kubeconfig's current-context: a
+    wrong guess must fail loudly rather than read another cluster.
+    """
+    # The merger wraps each context in a ConfigNode whose `value` is the context's mapping.
+    contexts = config.value.get("contexts") if isinstance(config.value, dict) else None
+    defined = {getattr(item, "value", item).get("name") for item in contexts or [] if isinstance(getattr(item, "value", item), dict)}
+    for name in cluster.context_names:
+        if name in defined:
+            return name
+    if cluster.kube_context:
+        fix = "add it, or correct kubeContext in the intent"
+    else:
+        fix = f"run `{cluster.credentials_command()}`, or set kubeContext for this cluster in the intent"
+    tried = " or ".join(quote(name) for name in cluster.context_names)
+    raise CollectError(f"kubernetes: no kubeconfig context {tried}: {fix}")
 
 
 @functools.cache
@@ -166,7 +189,7 @@ def read_kubernetes(plan: ClusterPlan, budget) -> Documents:
     """The cluster's Kubernetes documents (aws-auth only on EKS, and only when it exists)."""
     from kubernetes import client
 
-    api = api_client(plan.cluster.context, budget)
+    api = api_client(plan.cluster, budget)
     try:
         documents: Documents = {}
         for path, api_class, method, api_version, kind in LISTS:

@@ -121,8 +121,10 @@ def start_fleet(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 def example_contexts(intent) -> dict[str, str]:
-    """kubeconfig context -> cluster name for every cluster of an intent."""
-    return {cluster.context: cluster.name for cluster in intent.clusters}
+    """kubeconfig context -> cluster name for every cluster of an intent, each context named as
+    the cloud's CLI names it (an EKS cluster ARN, gke_<project>_<location>_<name>) unless the
+    intent names one: live reads must find those without help."""
+    return {cluster.context_names[-1]: cluster.name for cluster in intent.clusters}
 
 
 @pytest.fixture

@@ -36,15 +36,20 @@ FIC_HASH_DIGITS = 24
 
 def render_aks(plan: ClusterPlan, env: Environment) -> list[RenderedFile]:
     """The Terraform of one AKS cluster root."""
+    credentials = federated_credentials(plan)
+    # The cluster's data source gives workload identity its OIDC issuer and, unless the intent
+    # names a kubeconfig context, the kubernetes provider its endpoint.
+    needs_cluster_data = bool(credentials) or not plan.cluster.kube_context
     files = {
-        "providers.tf": ("aks/providers.tf.j2", {}),
+        "providers.tf": ("aks/providers.tf.j2", {"needs_cluster_data": needs_cluster_data}),
+        "kubernetes.tf": ("aks/kubernetes.tf.j2", {}),
         "access.tf": ("aks/access.tf.j2", {"role_assignments": role_assignments(plan)}),
     }
     if plan.cluster.authorization == "kubernetes-rbac":
         files["rbac.tf"] = rbac_text(plan, env, rbac_subject)
     files["workload-identity.tf"] = (
         "aks/workload-identity.tf.j2",
-        {"credentials": federated_credentials(plan), "service_accounts": service_accounts(plan)},
+        {"credentials": credentials, "service_accounts": service_accounts(plan)},
     )
     return render_root_files(plan, env, AZURERM_PROVIDER, files)
 

@@ -36,7 +36,10 @@ NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
 def render_eks(plan: ClusterPlan, env: Environment) -> list[RenderedFile]:
     """The Terraform (and, for CONFIG_MAP, the aws-auth manifest) of one EKS cluster."""
     cluster = plan.cluster
-    files: dict[str, tuple[str, dict] | str] = {"providers.tf": ("eks/providers.tf.j2", {})}
+    files: dict[str, tuple[str, dict] | str] = {
+        "providers.tf": ("eks/providers.tf.j2", {}),
+        "kubernetes.tf": ("eks/kubernetes.tf.j2", {}),
+    }
     extra: list[RenderedFile] = []
     if cluster.authentication_mode == "CONFIG_MAP":
         map_roles, map_users = aws_auth_mappings(plan)

@@ -26,6 +26,7 @@ def render_gke(plan: ClusterPlan, env: Environment) -> list[RenderedFile]:
     identities = workload_identities(plan)
     files = {
         "providers.tf": ("gke/providers.tf.j2", {}),
+        "kubernetes.tf": ("gke/kubernetes.tf.j2", {}),
         "access.tf": ("gke/access.tf.j2", {"project_members": project_members(plan)}),
         "rbac.tf": rbac_text(plan, env, rbac_subject),
         "workload-identity.tf": (

@@ -3,10 +3,7 @@ provider "aws" {
   allowed_account_ids = ["111122223333"]
 }
 
-provider "kubernetes" {
-  config_path            = var.kubeconfig_path
-  config_context         = var.kubeconfig_context
-  host                   = var.kubernetes_host
-  cluster_ca_certificate = var.kubernetes_cluster_ca_certificate
-  token                  = var.kubernetes_token
+# The cluster as EKS reports it: its API endpoint and CA for the kubernetes provider (kubernetes.tf).
+data "aws_eks_cluster" "this" {
+  name = "legacy-usw2"
 }

@@ -2,10 +2,9 @@ provider "google" {
   project = "acme-prod"
 }
 
-provider "kubernetes" {
-  config_path            = var.kubeconfig_path
-  config_context         = var.kubeconfig_context
-  host                   = var.kubernetes_host
-  cluster_ca_certificate = var.kubernetes_cluster_ca_certificate
-  token                  = var.kubernetes_token
+# The cluster as GKE reports it: its API endpoint and CA for the kubernetes provider (kubernetes.tf).
+data "google_container_cluster" "this" {
+  project  = "acme-prod"
+  location = "europe-west1"
+  name     = "prod-euw1"
 }

@@ -1,8 +1,3 @@
-data "azurerm_kubernetes_cluster" "this" {
-  name                = "prod-weu"
-  resource_group_name = "rg-prod"
-}
-
 resource "azurerm_federated_identity_credential" "data-ingest_ingest-worker" {
   name                      = "fleet-intent-prod-weu_data-ingest_ingest-worker"
   user_assigned_identity_id = "/subscriptions/0b0c0d0e-0000-4000-8000-00000000000a/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ingest-worker"

@@ -2,11 +2,3 @@ provider "aws" {
   region              = "us-east-1"
   allowed_account_ids = ["111122223333"]
 }
-
-provider "kubernetes" {
-  config_path            = var.kubeconfig_path
-  config_context         = var.kubeconfig_context
-  host                   = var.kubernetes_host
-  cluster_ca_certificate = var.kubernetes_cluster_ca_certificate
-  token                  = var.kubernetes_token
-}
