@@ -31,6 +31,9 @@ TOKEN_AUDIENCE = "api://AzureADTokenExchange"
 
 PRINCIPAL_KINDS = {"group": "group", "user": "user", "serviceprincipal": "servicePrincipal"}
 GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# e-mail-like: what Entra puts in a member user's `upn` claim. Local and certificate users
+# (clusterAdmin, masterclient, system:*) never hold an '@'.
+UPN = re.compile(r"[^@\s:/]+@[^@\s:/]+\.[^@\s:/]+")
 FIC_SUBJECT = re.compile(r"system:serviceaccount:([^:]+):([^:]+)")
 
 
@@ -59,6 +62,8 @@ def observe_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedSta
     """The observed state of AKS cluster `plan.name` from its snapshot documents."""
     cluster = flatten(k8s.as_dict(k8s.document(documents, CLUSTER), CLUSTER, "the document"))
     spelling = plan_spelling([g.principal for g in plan.grants])
+    # A user bound by UPN holds its Cluster User Role under the object id paired with it.
+    by_object_id = {**spelling, **{principal_key(f"user:{g.object_id}"): g.principal for g in plan.grants if g.object_id}}
     settings, admin_groups, issuer = cluster_settings(cluster)
     cluster_id = str(field(cluster, "id") or plan.cluster.resource_id)
     grants = list(k8s.binding_grants(documents, lambda kind, name: subject_principal(kind, name, spelling)))
@@ -68,7 +73,7 @@ def observe_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedSta
         grants.append(ObservedGrant(principal, "cluster-admin", "cluster", (), obj, "aadProfile.adminGroupObjectIDs"))
     # The RBAC roles act inside the cluster only with Azure RBAC on; on a kubernetes-rbac
     # cluster they are dormant grants that switching it on would activate.
-    rbac, roles = role_assignments(documents, cluster_id, spelling, plan.cluster.authorization == "azure-rbac")
+    rbac, roles = role_assignments(documents, cluster_id, by_object_id, plan.cluster.authorization == "azure-rbac")
     return ObservedState(
         cluster=plan.name,
         provider="aks",
@@ -103,7 +108,10 @@ def cluster_settings(cluster: dict[str, Any]):
 
 
 def subject_principal(kind: str, name: str, spelling: dict[str, str]) -> str | None:
-    """The intent spelling of an RBAC subject; None unless it names an Entra object id."""
+    """The intent spelling of an RBAC subject; None unless it names an Entra object id or,
+    for a User, a UPN (AKS authenticates Entra member users by their `upn` claim)."""
+    if kind == "User" and UPN.fullmatch(name):
+        return spelling.get(principal_key(f"user:{name}"), f"user:{name}")
     if not GUID.fullmatch(name):
         return None  # local or certificate users (clusterAdmin, masterclient): provider-managed
     if kind == "Group":

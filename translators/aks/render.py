@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from jinja2 import Environment
 
+from intent.model import is_upn_user
 from intent.plan import ClusterPlan, Grant
 from intent.provider_roles import AKS_CLUSTER_USER_ROLE, AKS_ROLE_NAMES
 
@@ -56,8 +57,15 @@ def object_id(grant_or_principal: Grant | str) -> str:
 
 
 def rbac_subject(grant: Grant) -> Subject:
-    """Entra groups bind as Group by object id; users and service principals as User."""
-    return Subject("Group" if grant.kind == "group" else "User", object_id(grant))
+    """Entra groups bind as Group by object id; service principals as User by object id (AKS
+    falls back to the `oid` claim when a token has no `upn`); member users as User by UPN,
+    the `upn` claim AKS authenticates them by (kubeguard/guard auth/providers/azure/azure.go).
+    The UPN is kept as written: Kubernetes compares user names exactly."""
+    if grant.kind == "group":
+        return Subject("Group", object_id(grant))
+    if is_upn_user(grant.principal):
+        return Subject("User", grant.subject)
+    return Subject("User", object_id(grant))
 
 
 def role_assignments(plan: ClusterPlan) -> list[dict]:
@@ -78,8 +86,14 @@ def role_assignments(plan: ClusterPlan) -> list[dict]:
         }
         claim(found, address, assignment, "role assignments", plan.name)
 
+    # A user bound by UPN is assigned by the object id paired with it (and addressed by it, so
+    # a renamed UPN moves nothing); a bare `user:<upn>`, which validation warns about, has no
+    # object id and so no Azure role assignment.
+    paired = {g.principal: f"user:{g.object_id}" for g in plan.grants if g.object_id}
     for principal in unique_principals(plan):
-        add(principal, ("cluster-user",), AKS_CLUSTER_USER_ROLE, scope)
+        if is_upn_user(principal) and principal not in paired:
+            continue
+        add(paired.get(principal, principal), ("cluster-user",), AKS_CLUSTER_USER_ROLE, scope)
     if plan.cluster.authorization == "azure-rbac":
         for grant in plan.grants:
             if grant.scope == "cluster":
