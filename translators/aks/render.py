@@ -38,7 +38,7 @@ FIC_HASH_DIGITS = 24
 def render_aks(plan: ClusterPlan, env: Environment) -> list[RenderedFile]:
     """The Terraform of one AKS cluster root."""
     files = {
-        "providers.tf": ("aks/providers.tf.j2", {}),
+        "providers.tf": ("aks/providers.tf.j2", {"identity_subscriptions": identity_subscriptions(plan)}),
         "access.tf": ("aks/access.tf.j2", {"role_assignments": role_assignments(plan)}),
     }
     if plan.cluster.authorization == "kubernetes-rbac":
@@ -120,16 +120,44 @@ def credential_name(cluster: str, namespace: str, service_account: str) -> str:
     return name
 
 
+def subscription_of(identity_id: str) -> str:
+    """The subscription id (lower case) of a managed identity's resource id."""
+    return identity_id.split("/")[2].lower()
+
+
+def subscription_alias(subscription_id: str) -> str:
+    """The alias of the `azurerm` provider for another subscription: `subscription_` and the
+    GUID with `_` for `-`. A GUID is hex digits in a fixed shape, so the alias is a valid
+    identifier, the same on every run, and different for every subscription."""
+    return "subscription_" + subscription_id.lower().replace("-", "_")
+
+
+def identity_subscriptions(plan: ClusterPlan) -> list[dict]:
+    """One aliased `azurerm` provider per subscription, other than the cluster's, that holds a
+    federated identity: azurerm creates a credential in its provider's subscription and takes
+    only the resource group and name from `user_assigned_identity_id`
+    (federated_identity_credential_resource.go), so the cluster's provider would write it
+    under a same-named identity there, or fail."""
+    own = plan.cluster.subscription_id.lower()
+    others = {subscription_of(wi.identity_resource) for wi in plan.workload_identities if wi.identity_resource}
+    return [{"alias": subscription_alias(sub), "subscription_id": sub} for sub in sorted(others - {own})]
+
+
 def federated_credentials(plan: ClusterPlan) -> list[dict]:
-    """One federated identity credential per workload identity, trusting the cluster's issuer."""
-    return per_workload_identity(
-        plan,
-        lambda wi: {
+    """One federated identity credential per workload identity, trusting the cluster's issuer,
+    created through the provider of the identity's subscription."""
+    own = plan.cluster.subscription_id.lower()
+
+    def fields(wi) -> dict:
+        sub = subscription_of(wi.identity_resource)
+        return {
             "name": credential_name(plan.name, wi.namespace, wi.service_account),
             "identity_id": wi.identity_resource,
             "subject": f"system:serviceaccount:{wi.namespace}:{wi.service_account}",
-        },
-    )
+            "provider_alias": None if sub == own else subscription_alias(sub),
+        }
+
+    return per_workload_identity(plan, fields)
 
 
 def service_accounts(plan: ClusterPlan) -> list[dict]:
