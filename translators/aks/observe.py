@@ -132,12 +132,32 @@ def assignment_principal(principal_id: str, principal_type: str, spelling) -> st
     return f"{kind}:{principal_id}"
 
 
+def assignment_items(doc: Any) -> list[Any]:
+    """The role assignments of `azure/role-assignments.json`: a JSON list (`snapshot --live`,
+    or assignments collected by hand), or ARM's List For Scope response `{"value": [...],
+    "nextLink": ...}` as `az rest` prints it (docs/live.md). One page of a paged listing
+    (`nextLink` set) is refused: read as the whole, it would hide every later assignment."""
+    if not isinstance(doc, dict):
+        return k8s.as_list(doc, ROLE_ASSIGNMENTS, "the document")
+    if "value" not in doc:
+        raise k8s.fail(ROLE_ASSIGNMENTS, 'is neither a JSON list nor an ARM list response ({"value": [...]})')
+    next_link = doc.get("nextLink")
+    if next_link is not None:
+        if not isinstance(next_link, str):
+            raise k8s.fail(ROLE_ASSIGNMENTS, "nextLink is not a string")
+        raise k8s.fail(
+            ROLE_ASSIGNMENTS,
+            "holds one page of a paged listing (nextLink is set): fetch each nextLink in turn and put the "
+            "value items of every page in one JSON list",
+        )
+    return k8s.as_list(doc["value"], ROLE_ASSIGNMENTS, "value")
+
+
 def role_assignments(documents, cluster_id: str, spelling, azure_rbac: bool = True):
     """(RBAC grants, control-plane roles) from the role assignments at, above or below the cluster."""
     cid = cluster_id.rstrip("/").lower()
     grants, roles = [], []
-    items = k8s.as_list(k8s.document(documents, ROLE_ASSIGNMENTS), ROLE_ASSIGNMENTS, "the document")
-    for i, item in enumerate(items):
+    for i, item in enumerate(assignment_items(k8s.document(documents, ROLE_ASSIGNMENTS))):
         item = flatten(k8s.as_dict(item, ROLE_ASSIGNMENTS, f"[{i}]"))
         role_id = k8s.text(field(item, "roleDefinitionId"), ROLE_ASSIGNMENTS, f"[{i}].roleDefinitionId")
         principal_id = k8s.text(field(item, "principalId"), ROLE_ASSIGNMENTS, f"[{i}].principalId")
