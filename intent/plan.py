@@ -422,6 +422,20 @@ def _principals(access, cluster: Cluster) -> list[tuple[str, str | None]]:
     return out
 
 
+def shared_federated_identities(fleet: FleetPlan) -> list[tuple[str, tuple[str, ...]]]:
+    """(identity resource id, its clusters) for each AKS managed identity that two or more of
+    the fleet's cluster roots federate. Entra refuses concurrent federated credential writes on
+    one identity (409), and azurerm serialises them only inside one Terraform process, so such
+    roots must not be applied at the same time."""
+    found: dict[str, tuple[str, list[str]]] = {}  # lower-cased id -> (id, clusters)
+    for plan in fleet.clusters:
+        for identity in {wi.identity_resource for wi in plan.workload_identities if wi.identity_resource}:
+            clusters = found.setdefault(identity.lower(), (identity, []))[1]
+            if plan.name not in clusters:
+                clusters.append(plan.name)
+    return [(identity, tuple(clusters)) for identity, clusters in (found[k] for k in sorted(found)) if len(clusters) > 1]
+
+
 def _workload_identity(cluster: Cluster, team: str, wi) -> WorkloadIdentityPlan | None:
     if isinstance(cluster, EksCluster) and wi.aws:
         return WorkloadIdentityPlan(wi.namespace, wi.service_account, team, wi.aws)
