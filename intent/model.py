@@ -174,14 +174,27 @@ GcpPrincipal = Annotated[
         "a GCP principal (group:<email>, user:<email> or serviceAccount:<email>)",
     ),
 ]
-AzurePrincipal = Annotated[
-    str,
-    _check(
-        rf"(?:group|user|servicePrincipal):{_GUID}",
-        "an Azure principal (group:<object id>, user:<object id> or servicePrincipal:<object id>)",
-    ),
-    AfterValidator(lambda value: value.split(":", 1)[0] + ":" + value.split(":", 1)[1].lower()),
-]
+# An Entra user principal name: e-mail-like (`alice@acme.example`). Kept as written: AKS
+# binds a kubernetes-rbac user by the token's `upn` claim and Kubernetes compares user names
+# exactly, so the UPN must be spelled as Entra stores it.
+Upn = Annotated[str, _check(_EMAIL, "a user principal name (e-mail-like, e.g. alice@acme.example)")]
+
+
+def _azure_principal(value: str) -> str:
+    """`group:`/`servicePrincipal:` + object id, or `user:` + object id or UPN; object ids
+    lower-cased, UPNs kept as written."""
+    kind, sep, subject = value.partition(":")
+    if sep and kind in ("group", "user", "servicePrincipal") and re.fullmatch(_GUID, subject, re.ASCII):
+        return f"{kind}:{subject.lower()}"
+    if sep and kind == "user" and re.fullmatch(_EMAIL, subject, re.ASCII):
+        return value
+    raise ValueError(
+        f"{quote(value)} is not an Azure principal (group:<object id>, servicePrincipal:<object id>, "
+        "user:<object id> or user:<UPN>, or a mapping {upn: <UPN>, objectId: <object id>})"
+    )
+
+
+AzurePrincipal = Annotated[str, AfterValidator(_azure_principal)]
 GcpServiceAccountEmail = Annotated[
     str,
     _check(
@@ -274,18 +287,55 @@ class PodSecurityOverride(Model):
     version: PsaVersion | None = None
 
 
+class AzureUser(Model):
+    """An Entra user by both names, for a person who reaches both kinds of AKS cluster: the
+    object id is used on azure-rbac clusters (role assignments name object ids), the UPN on
+    kubernetes-rbac clusters (AKS authenticates member users by their `upn` claim)."""
+
+    upn: Upn
+    object_id: Guid
+
+    def __str__(self) -> str:
+        return f"{{upn: {self.upn}, objectId: {self.object_id}}}"
+
+
+# A string goes to AzurePrincipal, a mapping to AzureUser: one branch each, so a bad entry
+# gets that branch's error alone. The tags are bracketed because error paths leave out
+# such inner steps (intent/load.py), so they point at the YAML entry itself.
+AzureGrantee = Annotated[
+    Union[Annotated[AzurePrincipal, Tag("[text]")], Annotated[AzureUser, Tag("[mapping]")]],
+    Discriminator(lambda value: "[mapping]" if isinstance(value, dict | AzureUser) else "[text]"),
+]
+
+
+def is_upn_user(principal: str) -> bool:
+    """Whether an Azure principal string names a user by UPN (`user:alice@acme.example`)."""
+    return principal.startswith("user:") and "@" in principal
+
+
+def azure_principal_on(entry: "str | AzureUser", authorization: str) -> str | None:
+    """The principal an `azure:` entry is on an AKS cluster with `authorization`, or None when
+    it has no usable form there: a user is known by object id on azure-rbac clusters and by
+    UPN on kubernetes-rbac ones (SPEC §11); groups and service principals by object id."""
+    if isinstance(entry, AzureUser):
+        return f"user:{entry.object_id}" if authorization == "azure-rbac" else f"user:{entry.upn}"
+    if entry.startswith("user:") and is_upn_user(entry) != (authorization == "kubernetes-rbac"):
+        return None
+    return entry
+
+
 class ClusterGrant(Model):
     level: Literal["view", "cluster-admin"]
     aws: list[AwsPrincipal] = Field(default_factory=list)
     gcp: list[GcpPrincipal] = Field(default_factory=list)
-    azure: list[AzurePrincipal] = Field(default_factory=list)
+    azure: list[AzureGrantee] = Field(default_factory=list)
 
 
 class TeamGrant(Model):
     level: Literal["view", "edit", "admin"]
     aws: list[AwsPrincipal] = Field(default_factory=list)
     gcp: list[GcpPrincipal] = Field(default_factory=list)
-    azure: list[AzurePrincipal] = Field(default_factory=list)
+    azure: list[AzureGrantee] = Field(default_factory=list)
 
 
 class Namespace(Model):

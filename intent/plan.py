@@ -17,12 +17,15 @@ from typing import Any
 from intent.model import (
     PSA_MODES,
     AksCluster,
+    AzureUser,
     Cluster,
     EksCluster,
     GkeCluster,
     Level,
     SecurityIntent,
     Team,
+    azure_principal_on,
+    is_upn_user,
 )
 
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
@@ -93,6 +96,9 @@ class Grant:
     scope: str  # namespace | cluster
     namespaces: tuple[str, ...]
     team: str | None  # None for clusterAccess grants
+    # AKS kubernetes-rbac: the Entra object id of a user granted by UPN ({upn, objectId} in
+    # the intent), which the user's Cluster User Role assignment names.
+    object_id: str | None = None
 
     @property
     def kind(self) -> str:
@@ -178,7 +184,7 @@ class ClusterPlan:
             "ignoreNamespaces": list(self.ignore_namespaces),
             "owner": self.owner,
             "namespaces": [_plain(ns) for ns in self.namespaces],
-            "grants": [_plain(g) for g in self.grants],
+            "grants": [_grant_dict(g) for g in self.grants],
             "workloadIdentities": [_plain(w) for w in self.workload_identities],
             "exceptionsApplied": [_plain(e) for e in self.exceptions_applied],
             "exceptionsExpired": [_plain(e) for e in self.exceptions_expired],
@@ -221,6 +227,13 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     return value
+
+
+def _grant_dict(grant: Grant) -> dict[str, Any]:
+    out = _plain(grant)
+    if out["objectId"] is None:
+        del out["objectId"]  # only AKS users named by UPN have one
+    return out
 
 
 def _camel(name: str) -> str:
@@ -318,15 +331,15 @@ def plan_cluster(
 
     grants: list[Grant] = []
     for access in intent.cluster_access:
-        for principal in getattr(access, provider_principals(provider)):
-            grants.append(Grant(principal, access.level, "cluster", (), None))
+        for principal, object_id in _principals(access, cluster):
+            grants.append(Grant(principal, access.level, "cluster", (), None, object_id))
     for team in teams:
         team_namespaces = tuple(ns.name for ns in team.namespaces)
         if not team_namespaces:
             continue
         for access in team.access:
-            for principal in getattr(access, provider_principals(provider)):
-                grants.append(Grant(principal, access.level, "namespace", team_namespaces, team.name))
+            for principal, object_id in _principals(access, cluster):
+                grants.append(Grant(principal, access.level, "namespace", team_namespaces, team.name, object_id))
 
     identities: list[WorkloadIdentityPlan] = []
     for team in teams:
@@ -391,6 +404,36 @@ def _namespace_plan(team: str, ns, baseline: PodSecurity, excs: tuple) -> Namesp
 def provider_principals(provider: str) -> str:
     """The grant field that lists principals for `provider`."""
     return {"eks": "aws", "gke": "gcp", "aks": "azure"}[provider]
+
+
+def _principals(access, cluster: Cluster) -> list[tuple[str, str | None]]:
+    """(principal, object id) of each principal a grant names on `cluster`. An AKS user is
+    named as that cluster knows it (object id on azure-rbac, UPN on kubernetes-rbac); one with
+    no usable form there is left out, which validation has already reported."""
+    entries = getattr(access, provider_principals(cluster.provider))
+    if not isinstance(cluster, AksCluster):
+        return [(principal, None) for principal in entries]
+    out = []
+    for entry in entries:
+        principal = azure_principal_on(entry, cluster.authorization)
+        if principal is not None:
+            object_id = entry.object_id if isinstance(entry, AzureUser) and is_upn_user(principal) else None
+            out.append((principal, object_id))
+    return out
+
+
+def shared_federated_identities(fleet: FleetPlan) -> list[tuple[str, tuple[str, ...]]]:
+    """(identity resource id, its clusters) for each AKS managed identity that two or more of
+    the fleet's cluster roots federate. Entra refuses concurrent federated credential writes on
+    one identity (409), and azurerm serialises them only inside one Terraform process, so such
+    roots must not be applied at the same time."""
+    found: dict[str, tuple[str, list[str]]] = {}  # lower-cased id -> (id, clusters)
+    for plan in fleet.clusters:
+        for identity in {wi.identity_resource for wi in plan.workload_identities if wi.identity_resource}:
+            clusters = found.setdefault(identity.lower(), (identity, []))[1]
+            if plan.name not in clusters:
+                clusters.append(plan.name)
+    return [(identity, tuple(clusters)) for identity, clusters in (found[k] for k in sorted(found)) if len(clusters) > 1]
 
 
 def _workload_identity(cluster: Cluster, team: str, wi) -> WorkloadIdentityPlan | None:

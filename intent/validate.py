@@ -8,11 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections import Counter
 
 from pydantic.alias_generators import to_snake
 
-from intent.model import PSA_MODES, EksCluster, GkeCluster, SecurityIntent, arn_partition, aws_partition
+from intent.model import (
+    PSA_MODES,
+    AksCluster,
+    AzureUser,
+    EksCluster,
+    GkeCluster,
+    SecurityIntent,
+    arn_partition,
+    aws_partition,
+    azure_principal_on,
+    is_upn_user,
+)
 from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, PSA_PREFIX, TEAM_LABEL
 from intent.quoting import MAX_SHOWN, quote
 
@@ -32,6 +42,7 @@ def check_references(intent: SecurityIntent, now: dt.datetime) -> list[Found]:
     found += _exceptions(intent, now)
     found += _provider_prerequisites(intent)
     found += _grants(intent)
+    found += _azure_users(intent)
     found += _partitions(intent)
     return found
 
@@ -311,13 +322,60 @@ def _grants(intent: SecurityIntent) -> list[Found]:
     for path, grant in grant_lists:
         for provider in ("aws", "gcp", "azure"):
             principals = getattr(grant, provider)
-            counts = Counter(p.lower() if provider != "gcp" else p for p in principals)
+            seen: set[str] = set()
             for k, principal in enumerate(principals):
-                key = principal.lower() if provider != "gcp" else principal
-                if counts[key] > 1 and principals.index(principal) != k:
+                keys = _grant_keys(provider, principal)
+                if seen & keys:
                     out.append(_error(path + (provider, k), f"{principal} is listed twice in this grant"))
+                seen |= keys
         if not (grant.aws or grant.gcp or grant.azure):
             out.append(_error(path, "grant names no principal (aws, gcp or azure)"))
+    return out
+
+
+def _grant_keys(provider: str, principal) -> set[str]:
+    """The names a grant entry is known by: a paired Azure user by its UPN and object id."""
+    if isinstance(principal, AzureUser):
+        return {f"user:{principal.object_id}", f"user:{principal.upn.lower()}"}
+    return {principal if provider == "gcp" else principal.lower()}
+
+
+def _azure_users(intent: SecurityIntent) -> list[Found]:
+    """Every Azure user must have a usable form on each AKS cluster its grant reaches (SPEC
+    §11): azure-rbac role assignments name the object id, while AKS authenticates a member
+    user on a kubernetes-rbac cluster by the token's `upn` claim, so a binding to the object id
+    would grant nothing."""
+    aks = [c for c in intent.clusters if isinstance(c, AksCluster)]
+    if not aks:
+        return []
+    every_team = [t.name for t in intent.teams]
+    hosted_by = {c.name: set(every_team) if "*" in c.teams else set(c.teams) for c in aks}
+    reaching: list[tuple[tuple, object, list[AksCluster]]] = []
+    for i, grant in enumerate(intent.cluster_access):
+        reaching += [(("clusterAccess", i, "azure", k), entry, aks) for k, entry in enumerate(grant.azure)]
+    for i, team in enumerate(intent.teams):
+        on = [c for c in aks if team.name in hosted_by[c.name]]
+        for j, grant in enumerate(team.access):
+            reaching += [(("teams", i, "access", j, "azure", k), entry, on) for k, entry in enumerate(grant.azure)]
+    out: list[Found] = []
+    for path, entry, clusters in reaching:
+        unusable = [c for c in clusters if azure_principal_on(entry, c.authorization) is None]
+        if unusable:
+            named = ", ".join(repr(c.name) for c in unusable[:3]) + (f" and {len(unusable) - 3} more" if len(unusable) > 3 else "")
+            user = str(entry).split(":", 1)[1]
+            if is_upn_user(str(entry)):
+                why = (f"reaches azure-rbac AKS cluster(s) {named}, whose role assignments need the user's object id: "
+                       f"write it as {{upn: {user}, objectId: <the user's object id>}}")
+            else:
+                why = (f"reaches kubernetes-rbac AKS cluster(s) {named}, which know an Entra member user by UPN (the "
+                       f"token's upn claim), not object id, so a binding to it grants nothing: write it as "
+                       f"{{upn: <the user's UPN>, objectId: {user}}}")
+            out.append(_error(path, f"{entry} {why}"))
+        elif isinstance(entry, str) and is_upn_user(entry) and clusters:
+            named = ", ".join(repr(c.name) for c in clusters[:3]) + (f" and {len(clusters) - 3} more" if len(clusters) > 3 else "")
+            out.append((path, f"{entry} gets no Azure Kubernetes Service Cluster User Role on {named}: "
+                              "a role assignment needs the user's object id; write {upn: ..., objectId: ...} to "
+                              "have it assigned (or assign it outside fleet-intent)", True))
     return out
 
 
@@ -379,11 +437,35 @@ def check_spellings(data: dict) -> list[Found]:
             why = "IAM role and user names are unique in an account whatever their case and path"
         elif seen.split(":", 1)[0] != text.split(":", 1)[0]:
             how, why = "as another kind", "an Entra object id names one object, which is a group, a user or a service principal"
+        elif "@" in text:
+            how, why = "in another case", "Entra does not tell UPNs apart by case, but Kubernetes compares user names exactly"
         else:
             how, why = "in another case", "Entra object ids are GUIDs, which are not distinguished by case"
         out.append(
             _error(path, f"{quote(text)} is {quote(seen)} (at {_fmt(where)}) written {how}: {why}; write it one way everywhere")
         )
+    return out + _user_pairs(data)
+
+
+def _user_pairs(data: dict) -> list[Found]:
+    """One Entra user has one UPN and one object id: two {upn, objectId} entries that share
+    one of them but not the other would name one person two ways."""
+    pairs: dict[tuple, dict[str, str]] = {}  # entry path -> {"upn": ..., "objectId": ...}
+    for path, text, _, _ in _principal_spellings(data):
+        if path[-1] in ("upn", "objectId", "object_id"):
+            field = "upn" if path[-1] == "upn" else "objectId"
+            pairs.setdefault(path[:-1], {})[field] = text.split(":", 1)[1]
+    out: list[Found] = []
+    seen: dict[tuple[str, str], tuple[tuple, str]] = {}  # (field, its value) -> (path, the other field's value)
+    for path, pair in pairs.items():
+        for field, other in (("objectId", "upn"), ("upn", "objectId")):
+            key = (field, pair[field].lower())
+            if key in seen and seen[key][1].lower() != pair[other].lower():
+                where, was = seen[key]
+                out.append(_error(path, f"{field} {quote(pair[field])} is paired with {other} {quote(was)} at "
+                                        f"{_fmt(where)} but with {quote(pair[other])} here: one Entra user has one UPN "
+                                        "and one object id; write the same pair everywhere"))
+            seen.setdefault(key, (path, pair[other]))
     return out
 
 
@@ -402,7 +484,12 @@ def _principal_spellings(data: dict):
         for k, arn in enumerate(g.get("aws") or []):
             yield aws(path + ("aws", k), arn)
         for k, principal in enumerate(g.get("azure") or []):
-            yield azure(path + ("azure", k), principal)
+            if isinstance(principal, dict):  # {upn, objectId}: one user by both names
+                oid_field = "objectId" if "objectId" in principal else "object_id"
+                yield azure(path + ("azure", k, oid_field), f"user:{principal[oid_field]}")
+                yield azure(path + ("azure", k, "upn"), f"user:{principal['upn']}")
+            else:
+                yield azure(path + ("azure", k), principal)
 
     def field(mapping: dict, alias: str) -> tuple[str, list]:
         # The model also takes the Python field name (populate_by_name); paths use what was written.

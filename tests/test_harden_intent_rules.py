@@ -301,6 +301,6 @@ def test_annotations_count_keys_and_utf8_bytes_up_to_the_limit():
 
 def test_an_azure_object_id_under_another_kind_says_so():
     data = _example()
-    data["teams"][1]["access"][0]["azure"].append("user:6f1c2d3e-0000-4000-8000-000000000002")
+    data["teams"][1]["access"][0]["azure"].append("servicePrincipal:6f1c2d3e-0000-4000-8000-000000000002")
     [problem] = _problems(data)
     assert "written as another kind" in problem.message and "in another case" not in problem.message

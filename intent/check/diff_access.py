@@ -20,6 +20,7 @@ from typing import Any
 from intent.check.emit import Emitter
 from intent.check.findings import FI_AUTH_001, FI_AUTH_002, FI_AUTH_003, FI_AUTH_004, FI_AUTH_005, Finding, Severity
 from intent.observe.observed import ObservedGrant, ObservedState, level_rank, principal_key, role_arn_without_path
+from intent.model import is_upn_user
 from intent.plan import Grant
 from intent.provider_roles import AKS_CLUSTER_USER_ROLE, AKS_ROLE_NAMES
 
@@ -222,7 +223,8 @@ def _declared_side(access: _Access) -> list[Finding]:
     return out
 
 
-def _cloud_role_findings(access: _Access, observed: ObservedState, expected_role: str, admin_roles, missing_obj) -> list[Finding]:
+def _cloud_role_findings(access: _Access, observed: ObservedState, expected_role: str, admin_roles, missing_obj,
+                         not_expected: frozenset[str] = frozenset()) -> list[Finding]:
     emit = access.emit
     out: list[Finding] = []
     holders = defaultdict(set)
@@ -244,6 +246,8 @@ def _cloud_role_findings(access: _Access, observed: ObservedState, expected_role
                             expected=access.describe_declared(key), actual=r.role, team=team))
     for key, grants in access.declared.items():
         principal = grants[0].principal
+        if key in not_expected:
+            continue
         if expected_role not in holders[key] and not holders[key] & admin_roles:
             team = access.principal_team(key)
             out.append(emit(FI_AUTH_002, missing_obj(principal), f"{principal} lacks {expected_role}, which it needs to "
@@ -260,8 +264,10 @@ def _gke_roles(access: _Access, observed: ObservedState) -> list[Finding]:
 
 def _aks_roles(access: _Access, observed: ObservedState) -> list[Finding]:
     cid = access.plan.cluster.resource_id
+    # A user declared by UPN alone has no object id to assign the role to (generate skips it).
+    by_upn_alone = frozenset(principal_key(g.principal) for g in access.plan.grants if is_upn_user(g.principal) and not g.object_id)
     return _cloud_role_findings(access, observed, AKS_CLUSTER_USER_ROLE, frozenset(),
-                                lambda p: f"RoleAssignment/{cid}/{AKS_CLUSTER_USER_ROLE}/{p}")
+                                lambda p: f"RoleAssignment/{cid}/{AKS_CLUSTER_USER_ROLE}/{p}", by_upn_alone)
 
 
 def _eks_nodes(emit: Emitter, observed: ObservedState) -> list[Finding]:

@@ -29,7 +29,7 @@ def command(
     sign_key: str | None,
 ) -> None:
     """Generate provider Terraform for INTENT into DIR (one root module per cluster)."""
-    from intent.plan import plan_fleet
+    from intent.plan import plan_fleet, shared_federated_identities
     from intent.generate.render import make_environment, render_fleet
     from intent.generate.writer import check_output, write_output
 
@@ -77,3 +77,11 @@ def command(
         )
     for folder in outcome.kept:
         click.echo(f"note: {output}/{folder} is no longer generated but holds files not written by fleet-intent; left in place", err=True)
+    # Told once the roots are written, as what to know before applying them.
+    for identity, roots in shared_federated_identities(fleet):
+        click.echo(
+            f"warning: managed identity {identity} is federated by the roots of clusters {', '.join(roots)}: apply "
+            "them one after another, never at the same time (Entra rejects concurrent federated credential "
+            "writes on one identity with 409; see docs/generate.md)",
+            err=True,
+        )

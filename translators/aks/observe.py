@@ -31,6 +31,9 @@ TOKEN_AUDIENCE = "api://AzureADTokenExchange"
 
 PRINCIPAL_KINDS = {"group": "group", "user": "user", "serviceprincipal": "servicePrincipal"}
 GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# e-mail-like: what Entra puts in a member user's `upn` claim. Local and certificate users
+# (clusterAdmin, masterclient, system:*) never hold an '@'.
+UPN = re.compile(r"[^@\s:/]+@[^@\s:/]+\.[^@\s:/]+")
 FIC_SUBJECT = re.compile(r"system:serviceaccount:([^:]+):([^:]+)")
 
 
@@ -59,6 +62,8 @@ def observe_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedSta
     """The observed state of AKS cluster `plan.name` from its snapshot documents."""
     cluster = flatten(k8s.as_dict(k8s.document(documents, CLUSTER), CLUSTER, "the document"))
     spelling = plan_spelling([g.principal for g in plan.grants])
+    # A user bound by UPN holds its Cluster User Role under the object id paired with it.
+    by_object_id = {**spelling, **{principal_key(f"user:{g.object_id}"): g.principal for g in plan.grants if g.object_id}}
     settings, admin_groups, issuer = cluster_settings(cluster)
     cluster_id = str(field(cluster, "id") or plan.cluster.resource_id)
     grants = list(k8s.binding_grants(documents, lambda kind, name: subject_principal(kind, name, spelling)))
@@ -68,7 +73,7 @@ def observe_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedSta
         grants.append(ObservedGrant(principal, "cluster-admin", "cluster", (), obj, "aadProfile.adminGroupObjectIDs"))
     # The RBAC roles act inside the cluster only with Azure RBAC on; on a kubernetes-rbac
     # cluster they are dormant grants that switching it on would activate.
-    rbac, roles = role_assignments(documents, cluster_id, spelling, plan.cluster.authorization == "azure-rbac")
+    rbac, roles = role_assignments(documents, cluster_id, by_object_id, plan.cluster.authorization == "azure-rbac")
     return ObservedState(
         cluster=plan.name,
         provider="aks",
@@ -103,7 +108,10 @@ def cluster_settings(cluster: dict[str, Any]):
 
 
 def subject_principal(kind: str, name: str, spelling: dict[str, str]) -> str | None:
-    """The intent spelling of an RBAC subject; None unless it names an Entra object id."""
+    """The intent spelling of an RBAC subject; None unless it names an Entra object id or,
+    for a User, a UPN (AKS authenticates Entra member users by their `upn` claim)."""
+    if kind == "User" and UPN.fullmatch(name):
+        return spelling.get(principal_key(f"user:{name}"), f"user:{name}")
     if not GUID.fullmatch(name):
         return None  # local or certificate users (clusterAdmin, masterclient): provider-managed
     if kind == "Group":
@@ -124,12 +132,32 @@ def assignment_principal(principal_id: str, principal_type: str, spelling) -> st
     return f"{kind}:{principal_id}"
 
 
+def assignment_items(doc: Any) -> list[Any]:
+    """The role assignments of `azure/role-assignments.json`: a JSON list (`snapshot --live`,
+    or assignments collected by hand), or ARM's List For Scope response `{"value": [...],
+    "nextLink": ...}` as `az rest` prints it (docs/live.md). One page of a paged listing
+    (`nextLink` set) is refused: read as the whole, it would hide every later assignment."""
+    if not isinstance(doc, dict):
+        return k8s.as_list(doc, ROLE_ASSIGNMENTS, "the document")
+    if "value" not in doc:
+        raise k8s.fail(ROLE_ASSIGNMENTS, 'is neither a JSON list nor an ARM list response ({"value": [...]})')
+    next_link = doc.get("nextLink")
+    if next_link is not None:
+        if not isinstance(next_link, str):
+            raise k8s.fail(ROLE_ASSIGNMENTS, "nextLink is not a string")
+        raise k8s.fail(
+            ROLE_ASSIGNMENTS,
+            "holds one page of a paged listing (nextLink is set): fetch each nextLink in turn and put the "
+            "value items of every page in one JSON list",
+        )
+    return k8s.as_list(doc["value"], ROLE_ASSIGNMENTS, "value")
+
+
 def role_assignments(documents, cluster_id: str, spelling, azure_rbac: bool = True):
     """(RBAC grants, control-plane roles) from the role assignments at, above or below the cluster."""
     cid = cluster_id.rstrip("/").lower()
     grants, roles = [], []
-    items = k8s.as_list(k8s.document(documents, ROLE_ASSIGNMENTS), ROLE_ASSIGNMENTS, "the document")
-    for i, item in enumerate(items):
+    for i, item in enumerate(assignment_items(k8s.document(documents, ROLE_ASSIGNMENTS))):
         item = flatten(k8s.as_dict(item, ROLE_ASSIGNMENTS, f"[{i}]"))
         role_id = k8s.text(field(item, "roleDefinitionId"), ROLE_ASSIGNMENTS, f"[{i}].roleDefinitionId")
         principal_id = k8s.text(field(item, "principalId"), ROLE_ASSIGNMENTS, f"[{i}].principalId")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from jinja2 import Environment
 
+from intent.model import is_upn_user
 from intent.plan import ClusterPlan, Grant
 from intent.provider_roles import AKS_CLUSTER_USER_ROLE, AKS_ROLE_NAMES
 
@@ -41,7 +42,10 @@ def render_aks(plan: ClusterPlan, env: Environment) -> list[RenderedFile]:
     # names a kubeconfig context, the kubernetes provider its endpoint.
     needs_cluster_data = bool(credentials) or not plan.cluster.kube_context
     files = {
-        "providers.tf": ("aks/providers.tf.j2", {"needs_cluster_data": needs_cluster_data}),
+        "providers.tf": (
+            "aks/providers.tf.j2",
+            {"needs_cluster_data": needs_cluster_data, "identity_subscriptions": identity_subscriptions(plan)},
+        ),
         "kubernetes.tf": ("aks/kubernetes.tf.j2", {}),
         "access.tf": ("aks/access.tf.j2", {"role_assignments": role_assignments(plan)}),
     }
@@ -61,8 +65,15 @@ def object_id(grant_or_principal: Grant | str) -> str:
 
 
 def rbac_subject(grant: Grant) -> Subject:
-    """Entra groups bind as Group by object id; users and service principals as User."""
-    return Subject("Group" if grant.kind == "group" else "User", object_id(grant))
+    """Entra groups bind as Group by object id; service principals as User by object id (AKS
+    falls back to the `oid` claim when a token has no `upn`); member users as User by UPN,
+    the `upn` claim AKS authenticates them by (kubeguard/guard auth/providers/azure/azure.go).
+    The UPN is kept as written: Kubernetes compares user names exactly."""
+    if grant.kind == "group":
+        return Subject("Group", object_id(grant))
+    if is_upn_user(grant.principal):
+        return Subject("User", grant.subject)
+    return Subject("User", object_id(grant))
 
 
 def role_assignments(plan: ClusterPlan) -> list[dict]:
@@ -83,8 +94,14 @@ def role_assignments(plan: ClusterPlan) -> list[dict]:
         }
         claim(found, address, assignment, "role assignments", plan.name)
 
+    # A user bound by UPN is assigned by the object id paired with it (and addressed by it, so
+    # a renamed UPN moves nothing); a bare `user:<upn>`, which validation warns about, has no
+    # object id and so no Azure role assignment.
+    paired = {g.principal: f"user:{g.object_id}" for g in plan.grants if g.object_id}
     for principal in unique_principals(plan):
-        add(principal, ("cluster-user",), AKS_CLUSTER_USER_ROLE, scope)
+        if is_upn_user(principal) and principal not in paired:
+            continue
+        add(paired.get(principal, principal), ("cluster-user",), AKS_CLUSTER_USER_ROLE, scope)
     if plan.cluster.authorization == "azure-rbac":
         for grant in plan.grants:
             if grant.scope == "cluster":
@@ -111,16 +128,44 @@ def credential_name(cluster: str, namespace: str, service_account: str) -> str:
     return name
 
 
+def subscription_of(identity_id: str) -> str:
+    """The subscription id (lower case) of a managed identity's resource id."""
+    return identity_id.split("/")[2].lower()
+
+
+def subscription_alias(subscription_id: str) -> str:
+    """The alias of the `azurerm` provider for another subscription: `subscription_` and the
+    GUID with `_` for `-`. A GUID is hex digits in a fixed shape, so the alias is a valid
+    identifier, the same on every run, and different for every subscription."""
+    return "subscription_" + subscription_id.lower().replace("-", "_")
+
+
+def identity_subscriptions(plan: ClusterPlan) -> list[dict]:
+    """One aliased `azurerm` provider per subscription, other than the cluster's, that holds a
+    federated identity: azurerm creates a credential in its provider's subscription and takes
+    only the resource group and name from `user_assigned_identity_id`
+    (federated_identity_credential_resource.go), so the cluster's provider would write it
+    under a same-named identity there, or fail."""
+    own = plan.cluster.subscription_id.lower()
+    others = {subscription_of(wi.identity_resource) for wi in plan.workload_identities if wi.identity_resource}
+    return [{"alias": subscription_alias(sub), "subscription_id": sub} for sub in sorted(others - {own})]
+
+
 def federated_credentials(plan: ClusterPlan) -> list[dict]:
-    """One federated identity credential per workload identity, trusting the cluster's issuer."""
-    return per_workload_identity(
-        plan,
-        lambda wi: {
+    """One federated identity credential per workload identity, trusting the cluster's issuer,
+    created through the provider of the identity's subscription."""
+    own = plan.cluster.subscription_id.lower()
+
+    def fields(wi) -> dict:
+        sub = subscription_of(wi.identity_resource)
+        return {
             "name": credential_name(plan.name, wi.namespace, wi.service_account),
             "identity_id": wi.identity_resource,
             "subject": f"system:serviceaccount:{wi.namespace}:{wi.service_account}",
-        },
-    )
+            "provider_alias": None if sub == own else subscription_alias(sub),
+        }
+
+    return per_workload_identity(plan, fields)
 
 
 def service_accounts(plan: ClusterPlan) -> list[dict]:

@@ -1,4 +1,5 @@
 resource "azurerm_federated_identity_credential" "data-ingest_ingest-worker" {
+  provider                  = azurerm.subscription_0b0c0d0e_0000_4000_8000_00000000000a
   name                      = "fleet-intent-dev-weu_data-ingest_ingest-worker"
   user_assigned_identity_id = "/subscriptions/0b0c0d0e-0000-4000-8000-00000000000a/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ingest-worker"
   audience                  = ["api://AzureADTokenExchange"]

@@ -4,10 +4,12 @@ provider "azurerm" {
 }
 
 # The cluster as AKS reports it: its OIDC issuer (workload identity), API endpoint and CA
-# (kubernetes.tf). Reading it also stores the cluster's
-# credentials in Terraform state: the user kubeconfig always, and the cluster-admin kubeconfig
-# (kube_admin_config_raw) unless the cluster disables local accounts, which check requires
-# (FI-AUTH-005). See docs/generate.md, "AKS: what Terraform state holds".
+# (kubernetes.tf). WARNING: reading it also stores the cluster-admin kubeconfig
+# (kube_admin_config_raw, kube_admin_config) in the Terraform state whenever Entra ID is on,
+# local accounts are NOT disabled and the caller may list admin credentials
+# (terraform-provider-azurerm kubernetes_cluster_data_source.go). Disable local accounts on the
+# cluster (check reports FI-AUTH-005 while they are on) and keep this state encrypted with
+# access as narrow as cluster-admin's. See docs/generate.md, "AKS roots".
 data "azurerm_kubernetes_cluster" "this" {
   name                = "prod-weu"
   resource_group_name = "rg-prod"
