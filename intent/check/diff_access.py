@@ -19,7 +19,14 @@ from typing import Any
 
 from intent.check.emit import Emitter
 from intent.check.findings import FI_AUTH_001, FI_AUTH_002, FI_AUTH_003, FI_AUTH_004, FI_AUTH_005, Finding, Severity
-from intent.observe.observed import ObservedGrant, ObservedState, level_rank, principal_key, role_arn_without_path
+from intent.observe.observed import (
+    AWS_AUTH_NODE_KINDS,
+    ObservedGrant,
+    ObservedState,
+    level_rank,
+    principal_key,
+    role_arn_without_path,
+)
 from intent.plan import Grant
 from intent.provider_roles import AKS_CLUSTER_USER_ROLE, AKS_ROLE_NAMES
 
@@ -265,13 +272,19 @@ def _aks_roles(access: _Access, observed: ObservedState) -> list[Finding]:
 
 
 def _eks_nodes(emit: Emitter, observed: ObservedState) -> list[Finding]:
-    mapped = {principal_key(arn) for arn in observed.node_roles}
+    mapped = {principal_key(arn): kind for arn, kind in observed.node_role_kinds}
     out = []
-    for arn in emit.plan.cluster.node_role_arns:
-        if principal_key(arn) not in mapped:
-            out.append(emit(FI_AUTH_002, f"aws-auth/mapRoles/{arn}", f"node role {arn} is not mapped in aws-auth with "
-                            "groups system:bootstrappers, system:nodes: its nodes cannot join", expected="mapped",
-                            actual="missing"))
+    for node in emit.plan.cluster.node_roles:
+        username, groups = AWS_AUTH_NODE_KINDS[node.kind]
+        want = f"groups {', '.join(sorted(groups))}"
+        kind = mapped.get(principal_key(node.arn))
+        if kind is None:
+            out.append(emit(FI_AUTH_002, f"aws-auth/mapRoles/{node.arn}", f"{node.kind} node role {node.arn} is not mapped "
+                            f"in aws-auth with {want}: its nodes cannot join", expected="mapped", actual="missing"))
+        elif kind != node.kind:
+            out.append(emit(FI_AUTH_002, f"aws-auth/mapRoles/{node.arn}", f"node role {node.arn} is mapped in aws-auth as a "
+                            f"{kind} node role, but the intent declares it {node.kind}, which needs {want} and username "
+                            f"{username}", expected=node.kind, actual=kind))
     return out
 
 

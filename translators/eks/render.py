@@ -7,7 +7,7 @@ import functools
 import yaml
 from jinja2 import Environment
 
-from intent.observe.observed import AWS_AUTH_NODE_GROUPS, role_arn_without_path
+from intent.observe.observed import AWS_AUTH_NODE_KINDS, role_arn_without_path
 from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterPlan, Grant
 from intent.provider_roles import EKS_ACCESS_POLICIES
 from intent.generate.render import Attrs
@@ -28,7 +28,6 @@ from ..common import (
 
 AWS_PROVIDER = {"name": "aws", "source": "hashicorp/aws", "version": "~> 6.0"}
 LEVEL_ORDER = ("view", "edit", "admin", "cluster-admin")
-NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
 
 
 def render_eks(plan: ClusterPlan, env: Environment) -> list[RenderedFile]:
@@ -98,11 +97,13 @@ def aws_auth_group(grant: Grant) -> str:
 
 
 def aws_auth_mappings(plan: ClusterPlan) -> tuple[list[dict], list[dict]]:
-    """The mapRoles and mapUsers entries: node roles first, then each principal once."""
+    """The mapRoles and mapUsers entries: node roles first (each with the username and groups
+    EKS writes for its kind), then each principal once."""
     roles: dict[str, dict] = {}
-    for arn in plan.cluster.node_role_arns:
-        rolearn = role_arn_without_path(arn)
-        roles.setdefault(rolearn, {"rolearn": rolearn, "username": NODE_USERNAME, "groups": set(AWS_AUTH_NODE_GROUPS)})
+    for node in plan.cluster.node_roles:
+        rolearn = role_arn_without_path(node.arn)
+        username, groups = AWS_AUTH_NODE_KINDS[node.kind]
+        roles.setdefault(rolearn, {"rolearn": rolearn, "username": username, "groups": set(groups)})
     principal_roles: dict[str, dict] = {}
     users: dict[str, dict] = {}
     for grant in plan.grants:
