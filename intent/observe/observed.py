@@ -101,7 +101,8 @@ class ObservedState:
     `workloadPool`, `securityGroup`); a value is a str, bool or None (absent).
     `node_roles` are the EKS node roles found in aws-auth (provider-managed, kept so the
     check can tell nodes would stop joining), `node_role_kinds` the kind each is mapped as
-    (ARN, linux | windows | fargate).
+    (ARN, linux | windows | fargate). `aws_auth_present` says whether an EKS cluster that reads
+    aws-auth has the kube-system/aws-auth ConfigMap at all (None where that does not apply).
     """
 
     cluster: str
@@ -114,6 +115,7 @@ class ObservedState:
     settings: tuple[tuple[str, Any], ...] = ()
     node_roles: tuple[str, ...] = ()
     node_role_kinds: tuple[tuple[str, str], ...] = ()
+    aws_auth_present: bool | None = None
 
     def setting(self, name: str) -> Any:
         return dict(self.settings).get(name)

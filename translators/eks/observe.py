@@ -38,6 +38,7 @@ def observe_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedSta
     bindings = k8s.binding_grants_by_subject(k8s.parse_bindings(documents))
     grants: list[ObservedGrant] = []
     node_roles: tuple[tuple[str, str], ...] = ()
+    aws_auth_present = None
     # EKS reads only the store(s) the mode enables: access entries unless CONFIG_MAP,
     # aws-auth unless API (an API cluster ignores a leftover aws-auth ConfigMap).
     if mode != "CONFIG_MAP":
@@ -45,6 +46,8 @@ def observe_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedSta
     if mode != "API":
         mapped, node_roles = aws_auth_grants(documents, spelling, bindings, managed=mode == "CONFIG_MAP")
         grants += mapped
+        # Absent in a snapshot, or 404 live (intent/observe/kubelive.py): the cluster has none.
+        aws_auth_present = AWS_AUTH in documents
     return ObservedState(
         cluster=plan.name,
         provider="eks",
@@ -55,6 +58,7 @@ def observe_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedSta
         settings=(("authenticationMode", mode),),
         node_roles=tuple(arn for arn, _ in node_roles),
         node_role_kinds=node_roles,
+        aws_auth_present=aws_auth_present,
     )
 
 

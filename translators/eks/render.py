@@ -8,7 +8,7 @@ import yaml
 from jinja2 import Environment
 
 from intent.observe.observed import AWS_AUTH_NODE_KINDS, role_arn_without_path
-from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterPlan, Grant
+from intent.plan import ClusterPlan, Grant
 from intent.provider_roles import EKS_ACCESS_POLICIES
 from intent.generate.render import Attrs
 
@@ -143,7 +143,9 @@ def aws_auth_manifest(map_roles: list[dict], map_users: list[dict]) -> str:
     document = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": "aws-auth", "namespace": "kube-system", "labels": {MANAGED_BY_LABEL: MANAGED_BY_VALUE}},
+        # Name and namespace only: kubernetes_config_map_v1_data (aws-auth.tf) patches the data of the
+        # existing ConfigMap and nothing else, so a label here would be one Terraform never applies.
+        "metadata": {"name": "aws-auth", "namespace": "kube-system"},
         "data": {"mapRoles": mapping_yaml(map_roles), "mapUsers": mapping_yaml(map_users)},
     }
     return yaml.dump(document, Dumper=_BlockDumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
