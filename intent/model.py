@@ -390,12 +390,40 @@ class ClusterBase(Model):
         raise NotImplementedError
 
 
+NODE_KINDS = ("linux", "windows", "fargate")
+
+
+class NodeRole(Model):
+    """A node role with its kind: EKS maps each kind into aws-auth with other groups (SPEC §11)."""
+
+    arn: AwsRoleArn
+    kind: Literal["linux", "windows", "fargate"] = "linux"
+
+
+def _node_role_form(value) -> str:
+    # A plain ARN string is a Linux node role; a mapping names its kind. The tags carry
+    # parentheses so that error paths read `nodeRoleArns[0]`, not `nodeRoleArns[0].<tag>`.
+    return "(mapping)" if isinstance(value, (dict, NodeRole)) else "(arn)"
+
+
+NodeRoleEntry = Annotated[
+    Union[Annotated[AwsRoleArn, Tag("(arn)")], Annotated[NodeRole, Tag("(mapping)")]],
+    Discriminator(_node_role_form),
+]
+
+
 class EksCluster(ClusterBase):
     provider: Literal["eks"]
     account_id: AwsAccountId
     region: AwsRegion
     authentication_mode: Literal["API", "API_AND_CONFIG_MAP", "CONFIG_MAP"]
-    node_role_arns: list[AwsRoleArn] = Field(default_factory=list)
+    # As written: an ARN string (a Linux node role) or {arn, kind}; `node_roles` reads both.
+    node_role_arns: list[NodeRoleEntry] = Field(default_factory=list)
+
+    @property
+    def node_roles(self) -> tuple[NodeRole, ...]:
+        """Every node role with its kind (a plain ARN is a Linux node role)."""
+        return tuple(NodeRole(arn=e) if isinstance(e, str) else e for e in self.node_role_arns)
 
     def cli_context_names(self) -> tuple[str, ...]:
         # `aws eks update-kubeconfig` names the context after the cluster ARN unless given --alias

@@ -17,6 +17,7 @@ from intent.model import (
     AzureUser,
     EksCluster,
     GkeCluster,
+    NodeRole,
     SecurityIntent,
     arn_partition,
     aws_partition,
@@ -271,6 +272,7 @@ def _provider_prerequisites(intent: SecurityIntent) -> list[Found]:
     for i, cluster in enumerate(intent.clusters):
         teams = list(all_teams.values()) if "*" in cluster.teams else [all_teams[n] for n in cluster.teams if n in all_teams]
         if isinstance(cluster, EksCluster):
+            out += _node_role_twice(i, cluster)
             if cluster.authentication_mode == "CONFIG_MAP" and not cluster.node_role_arns:
                 out.append(
                     _error(
@@ -313,6 +315,40 @@ def _provider_prerequisites(intent: SecurityIntent) -> list[Found]:
                     )
                 )
     return out
+
+
+def _node_role_path(i: int, k: int, entry) -> tuple:
+    """Where a node role's ARN is written: the entry itself, or its `arn` in the mapping form."""
+    return ("clusters", i, "nodeRoleArns", k) if isinstance(entry, str) else ("clusters", i, "nodeRoleArns", k, "arn")
+
+
+def _node_role_twice(i: int, cluster: EksCluster) -> list[Found]:
+    """A role listed twice in nodeRoleArns: aws-auth holds one mapping per role, and EKS wants
+    a separate role per kind (Windows and Linux nodes, Fargate profiles and EC2 node groups)."""
+    out: list[Found] = []
+    seen: dict[str, tuple[int, NodeRole]] = {}
+    for k, (entry, role) in enumerate(zip(cluster.node_role_arns, cluster.node_roles)):
+        key = role_arn_key(role.arn)
+        if key not in seen:
+            seen[key] = (k, role)
+            continue
+        first, earlier = seen[key]
+        kind = earlier.kind
+        if earlier.arn != role.arn and kind == role.kind:
+            continue  # written another way: check_spellings reports it
+        why = (
+            "aws-auth holds one mapping per role"
+            if kind == role.kind
+            else f"it is already a {kind} node role (nodeRoleArns[{first}]); EKS needs a separate IAM role for each kind of node"
+        )
+        out.append(_error(_node_role_path(i, k, entry), f"{role.arn} is listed twice in nodeRoleArns: {why}"))
+    return out
+
+
+def role_arn_key(arn: str) -> str:
+    """An IAM role as aws-auth tells roles apart: case-insensitive, without its path."""
+    head, _, tail = arn.partition(":role/")
+    return (head + ":role/" + tail.rsplit("/", 1)[-1]).lower()
 
 
 def _grants(intent: SecurityIntent) -> list[Found]:
@@ -399,7 +435,7 @@ def _partitions(intent: SecurityIntent) -> list[Found]:
                 reaching.append((("teams", i, "workloadIdentities", j, "aws"), wi.aws, on))
     for i, cluster in enumerate(intent.clusters):
         if isinstance(cluster, EksCluster):
-            reaching += [(("clusters", i, "nodeRoleArns", k), arn, [cluster]) for k, arn in enumerate(cluster.node_role_arns)]
+            reaching += [(_node_role_path(i, k, entry), role.arn, [cluster]) for k, (entry, role) in enumerate(zip(cluster.node_role_arns, cluster.node_roles))]
     out: list[Found] = []
     for path, arn, clusters in reaching:
         partition = arn_partition(arn)
@@ -508,5 +544,8 @@ def _principal_spellings(data: dict):
                 yield aws(("teams", i, name, j, "aws"), wi["aws"])
     for i, cluster in enumerate(data.get("clusters") or []):
         name, roles = field(cluster, "nodeRoleArns")
-        for k, arn in enumerate(roles):
-            yield aws(("clusters", i, name, k), arn)
+        for k, entry in enumerate(roles):
+            if isinstance(entry, dict):  # {arn, kind}
+                yield aws(("clusters", i, name, k, "arn"), entry["arn"])
+            else:
+                yield aws(("clusters", i, name, k), entry)

@@ -19,10 +19,17 @@ from typing import Any
 
 from intent.check.emit import Emitter
 from intent.check.findings import FI_AUTH_001, FI_AUTH_002, FI_AUTH_003, FI_AUTH_004, FI_AUTH_005, Finding, Severity
-from intent.observe.observed import ObservedGrant, ObservedState, level_rank, principal_key, role_arn_without_path
+from intent.observe.observed import (
+    AWS_AUTH_NODE_KINDS,
+    ObservedGrant,
+    ObservedState,
+    level_rank,
+    principal_key,
+    role_arn_without_path,
+)
 from intent.model import is_upn_user
 from intent.plan import Grant
-from intent.provider_roles import AKS_CLUSTER_USER_ROLE, AKS_ROLE_NAMES
+from intent.provider_roles import AKS_CLUSTER_USER_ROLE, AKS_ROLE_NAMES, EKS_ACCESS_POLICIES
 
 GKE_VIEWER = "roles/container.clusterViewer"
 # Project roles that include full control of every cluster in the project (SPEC §8).
@@ -121,7 +128,8 @@ def _observed_side(access: _Access, observed: ObservedState) -> list[Finding]:
         if whole_cluster and key not in access.admins:
             masters = " through aws-auth group system:masters (which no RBAC can revoke)" if o.system_masters else ""
             out.append(emit(FI_AUTH_001, o.object, f"{o.principal} holds cluster-admin{masters} but is not in "
-                            "clusterAccess cluster-admin", expected=expected, actual=actual, team=access.principal_team(key)))
+                            f"clusterAccess cluster-admin{_creator_hint(o)}", expected=expected, actual=actual,
+                            team=access.principal_team(key)))
         elif not o.managed:
             out.append(emit(FI_AUTH_003, o.object, f"{o.principal} is granted {o.level.removeprefix('other:')} through "
                             f"{o.via}, which fleet-intent does not use to grant access on this "
@@ -144,6 +152,18 @@ def _observed_side(access: _Access, observed: ObservedState) -> list[Finding]:
                                 namespace=excess[0] if len(excess) == 1 and excess[0] else None, team=team,
                                 severity=Severity.HIGH))
     return _merge(out)
+
+
+def _creator_hint(o: ObservedGrant) -> str:
+    """EKS gives the principal that created a cluster an access entry with
+    AmazonEKSClusterAdminPolicy unless bootstrapClusterCreatorAdminPermissions was false (botocore
+    eks CreateAccessConfigRequest: "The default value is true"); say so, since that entry is the
+    usual undeclared cluster-admin on a new API cluster."""
+    if o.object.startswith("AccessEntry/") and o.via == EKS_ACCESS_POLICIES["cluster-admin"]:
+        return (" (likely the cluster creator's entry that EKS adds when bootstrapClusterCreatorAdminPermissions is "
+                "true, the default: delete it, or declare the principal in clusterAccess cluster-admin and terraform "
+                "import the entry)")
+    return ""
 
 
 def _merge(findings: list[Finding]) -> list[Finding]:
@@ -271,13 +291,26 @@ def _aks_roles(access: _Access, observed: ObservedState) -> list[Finding]:
 
 
 def _eks_nodes(emit: Emitter, observed: ObservedState) -> list[Finding]:
-    mapped = {principal_key(arn) for arn in observed.node_roles}
+    if observed.aws_auth_present is False:
+        # One finding for the ConfigMap rather than one per node role: Terraform's
+        # kubernetes_config_map_v1_data only patches an existing ConfigMap and fails without it.
+        return [emit(FI_AUTH_002, "ConfigMap/kube-system/aws-auth", f"cluster {emit.plan.name} has no kube-system/aws-auth "
+                     "ConfigMap, so no node role or grant is mapped; create it (kubectl apply -f "
+                     "manifests/aws-auth.yaml from the cluster's generated root) before terraform apply, which "
+                     "cannot create it", expected="present", actual="missing")]
+    mapped = {principal_key(arn): kind for arn, kind in observed.node_role_kinds}
     out = []
-    for arn in emit.plan.cluster.node_role_arns:
-        if principal_key(arn) not in mapped:
-            out.append(emit(FI_AUTH_002, f"aws-auth/mapRoles/{arn}", f"node role {arn} is not mapped in aws-auth with "
-                            "groups system:bootstrappers, system:nodes: its nodes cannot join", expected="mapped",
-                            actual="missing"))
+    for node in emit.plan.cluster.node_roles:
+        username, groups = AWS_AUTH_NODE_KINDS[node.kind]
+        want = f"groups {', '.join(sorted(groups))}"
+        kind = mapped.get(principal_key(node.arn))
+        if kind is None:
+            out.append(emit(FI_AUTH_002, f"aws-auth/mapRoles/{node.arn}", f"{node.kind} node role {node.arn} is not mapped "
+                            f"in aws-auth with {want}: its nodes cannot join", expected="mapped", actual="missing"))
+        elif kind != node.kind:
+            out.append(emit(FI_AUTH_002, f"aws-auth/mapRoles/{node.arn}", f"node role {node.arn} is mapped in aws-auth as a "
+                            f"{kind} node role, but the intent declares it {node.kind}, which needs {want} and username "
+                            f"{username}", expected=node.kind, actual=kind))
     return out
 
 

@@ -100,7 +100,9 @@ class ObservedState:
     `oidcIssuerProfile.enabled`, `securityProfile.workloadIdentity.enabled`; GKE
     `workloadPool`, `securityGroup`); a value is a str, bool or None (absent).
     `node_roles` are the EKS node roles found in aws-auth (provider-managed, kept so the
-    check can tell nodes would stop joining).
+    check can tell nodes would stop joining), `node_role_kinds` the kind each is mapped as
+    (ARN, linux | windows | fargate). `aws_auth_present` says whether an EKS cluster that reads
+    aws-auth has the kube-system/aws-auth ConfigMap at all (None where that does not apply).
     """
 
     cluster: str
@@ -112,6 +114,8 @@ class ObservedState:
     service_accounts: tuple[ObservedServiceAccount, ...] = ()
     settings: tuple[tuple[str, Any], ...] = ()
     node_roles: tuple[str, ...] = ()
+    node_role_kinds: tuple[tuple[str, str], ...] = ()
+    aws_auth_present: bool | None = None
 
     def setting(self, name: str) -> Any:
         return dict(self.settings).get(name)
@@ -151,14 +155,43 @@ def _plain(value: Any) -> Any:
     return value
 
 
-# The aws-auth groups of a node role (https://docs.aws.amazon.com/eks/latest/userguide/auth-configmap.html).
+# The aws-auth groups of a (Linux) node role (https://docs.aws.amazon.com/eks/latest/userguide/auth-configmap.html).
 AWS_AUTH_NODE_GROUPS = frozenset({"system:bootstrappers", "system:nodes"})
+
+# The aws-auth username and groups EKS itself writes for each kind of node role (SPEC §11):
+# - linux: EKS user guide auth-configmap / launch-workers (and eksctl RoleNodeGroupGroups);
+# - windows: the Linux groups plus eks:kube-proxy-windows (EKS user guide
+#   launch-windows-workers.adoc; botocore eks CreateNodegroupRequest.amiType doc);
+# - fargate: username system:node:{{SessionName}} (EKS user guide creating-access-entries.adoc,
+#   FARGATE_LINUX) and the groups EKS writes when it creates a Fargate profile, plus
+#   system:node-proxier (the mapping EKS adds, shown in aws/containers-roadmap#807).
+AWS_AUTH_NODE_KINDS: dict[str, tuple[str, frozenset[str]]] = {
+    "linux": ("system:node:{{EC2PrivateDNSName}}", AWS_AUTH_NODE_GROUPS),
+    "windows": ("system:node:{{EC2PrivateDNSName}}", AWS_AUTH_NODE_GROUPS | {"eks:kube-proxy-windows"}),
+    "fargate": ("system:node:{{SessionName}}", AWS_AUTH_NODE_GROUPS | {"system:node-proxier"}),
+}
+
+
+def aws_auth_node_kind(groups) -> str | None:
+    """The kind of node role an aws-auth mapping is for (linux, windows, fargate), or None.
+
+    A node mapping holds the groups EKS writes for one kind and nothing else (a subset counts:
+    a mapping with only system:nodes is still a node's, not a grant). Such a mapping is
+    provider-managed and never drift; any other group on it (system:masters, a team group, or
+    another kind's group) makes it a grant. The narrowest kind wins, so the Linux groups read as linux.
+    """
+    found = set(groups)
+    if not found:
+        return None
+    for kind, (_, kind_groups) in AWS_AUTH_NODE_KINDS.items():
+        if found <= kind_groups:
+            return kind
+    return None
 
 
 def aws_auth_node_mapping(groups) -> bool:
-    """Whether an aws-auth mapping is a node role's: node groups and nothing else. Such a
-    mapping is provider-managed and never drift; any other group on it is a grant."""
-    return bool(groups) and all(group in AWS_AUTH_NODE_GROUPS for group in groups)
+    """Whether an aws-auth mapping is a node role's (of any kind, see `aws_auth_node_kind`)."""
+    return aws_auth_node_kind(groups) is not None
 
 
 def role_arn_without_path(arn: str) -> str:

@@ -12,7 +12,7 @@ from intent.observe.observed import (
     ObservedGrant,
     ObservedState,
     ObservedWorkloadIdentity,
-    aws_auth_node_mapping,
+    aws_auth_node_kind,
     plan_spelling,
     principal_key,
 )
@@ -37,7 +37,8 @@ def observe_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedSta
     spelling = plan_spelling([g.principal for g in plan.grants])
     bindings = k8s.binding_grants_by_subject(k8s.parse_bindings(documents))
     grants: list[ObservedGrant] = []
-    node_roles: tuple[str, ...] = ()
+    node_roles: tuple[tuple[str, str], ...] = ()
+    aws_auth_present = None
     # EKS reads only the store(s) the mode enables: access entries unless CONFIG_MAP,
     # aws-auth unless API (an API cluster ignores a leftover aws-auth ConfigMap).
     if mode != "CONFIG_MAP":
@@ -45,6 +46,8 @@ def observe_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedSta
     if mode != "API":
         mapped, node_roles = aws_auth_grants(documents, spelling, bindings, managed=mode == "CONFIG_MAP")
         grants += mapped
+        # Absent in a snapshot, or 404 live (intent/observe/kubelive.py): the cluster has none.
+        aws_auth_present = AWS_AUTH in documents
     return ObservedState(
         cluster=plan.name,
         provider="eks",
@@ -53,7 +56,9 @@ def observe_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedSta
         workload_identities=pod_identities(documents),
         service_accounts=k8s.parse_service_accounts(documents),
         settings=(("authenticationMode", mode),),
-        node_roles=node_roles,
+        node_roles=tuple(arn for arn, _ in node_roles),
+        node_role_kinds=node_roles,
+        aws_auth_present=aws_auth_present,
     )
 
 
@@ -142,13 +147,14 @@ def aws_auth_entries(documents) -> list[tuple[str, str, str | None, list[str]]]:
     return out
 
 
-def aws_auth_grants(documents, spelling, bindings, managed: bool) -> tuple[list[ObservedGrant], tuple[str, ...]]:
-    """Grants from aws-auth mappings, and the node roles it maps."""
+def aws_auth_grants(documents, spelling, bindings, managed: bool) -> tuple[list[ObservedGrant], tuple[tuple[str, str], ...]]:
+    """Grants from aws-auth mappings, and the node roles it maps as (ARN, kind)."""
     out: list[ObservedGrant] = []
-    nodes: list[str] = []
+    nodes: list[tuple[str, str]] = []
     for key, arn, username, groups in aws_auth_entries(documents):
-        if aws_auth_node_mapping(groups):
-            nodes.append(arn)
+        kind = aws_auth_node_kind(groups)
+        if kind is not None:
+            nodes.append((arn, kind))
             continue
         rest = [g for g in groups if g not in AWS_AUTH_NODE_GROUPS]
         principal = spelling.get(principal_key(arn), arn)

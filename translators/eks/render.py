@@ -7,8 +7,8 @@ import functools
 import yaml
 from jinja2 import Environment
 
-from intent.observe.observed import AWS_AUTH_NODE_GROUPS, role_arn_without_path
-from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, ClusterPlan, Grant
+from intent.observe.observed import AWS_AUTH_NODE_KINDS, role_arn_without_path
+from intent.plan import ClusterPlan, Grant
 from intent.provider_roles import EKS_ACCESS_POLICIES
 from intent.generate.render import Attrs
 
@@ -30,7 +30,6 @@ from ..common import (
 # in 5.29.0 (hashicorp/aws CHANGELOG); many fleets are still on 5.x, and the suite applies the output with 5.100.
 AWS_PROVIDER = {"name": "aws", "source": "hashicorp/aws", "version": ">= 5.33, < 7.0"}
 LEVEL_ORDER = ("view", "edit", "admin", "cluster-admin")
-NODE_USERNAME = "system:node:{{EC2PrivateDNSName}}"
 
 
 def render_eks(plan: ClusterPlan, env: Environment) -> list[RenderedFile]:
@@ -103,11 +102,13 @@ def aws_auth_group(grant: Grant) -> str:
 
 
 def aws_auth_mappings(plan: ClusterPlan) -> tuple[list[dict], list[dict]]:
-    """The mapRoles and mapUsers entries: node roles first, then each principal once."""
+    """The mapRoles and mapUsers entries: node roles first (each with the username and groups
+    EKS writes for its kind), then each principal once."""
     roles: dict[str, dict] = {}
-    for arn in plan.cluster.node_role_arns:
-        rolearn = role_arn_without_path(arn)
-        roles.setdefault(rolearn, {"rolearn": rolearn, "username": NODE_USERNAME, "groups": set(AWS_AUTH_NODE_GROUPS)})
+    for node in plan.cluster.node_roles:
+        rolearn = role_arn_without_path(node.arn)
+        username, groups = AWS_AUTH_NODE_KINDS[node.kind]
+        roles.setdefault(rolearn, {"rolearn": rolearn, "username": username, "groups": set(groups)})
     principal_roles: dict[str, dict] = {}
     users: dict[str, dict] = {}
     for grant in plan.grants:
@@ -147,7 +148,9 @@ def aws_auth_manifest(map_roles: list[dict], map_users: list[dict]) -> str:
     document = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": "aws-auth", "namespace": "kube-system", "labels": {MANAGED_BY_LABEL: MANAGED_BY_VALUE}},
+        # Name and namespace only: kubernetes_config_map_v1_data (aws-auth.tf) patches the data of the
+        # existing ConfigMap and nothing else, so a label here would be one Terraform never applies.
+        "metadata": {"name": "aws-auth", "namespace": "kube-system"},
         "data": {"mapRoles": mapping_yaml(map_roles), "mapUsers": mapping_yaml(map_users)},
     }
     return yaml.dump(document, Dumper=_BlockDumper, sort_keys=False, default_flow_style=False, allow_unicode=True)

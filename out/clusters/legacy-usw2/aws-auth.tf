@@ -1,6 +1,13 @@
-# The aws-auth ConfigMap, rewritten from the intent (the same content as manifests/aws-auth.yaml).
+# The aws-auth ConfigMap's mapRoles and mapUsers, rewritten from the intent. They are the `data`
+# of manifests/aws-auth.yaml; this resource patches only those data keys of the existing
+# ConfigMap (never its labels or other keys).
 # `force` takes over mapRoles/mapUsers from whichever manager wrote them before, so a mapping
 # added by hand (a forgotten admin group, say) is removed on apply.
+# Before the first apply: kube-system/aws-auth must already exist (this resource cannot create
+# it); on a cluster with only self-managed nodes, `kubectl apply -f manifests/aws-auth.yaml` first.
+# Destroying this resource would apply empty data with force and strip the node-role mappings,
+# locking every node out, so Terraform refuses to; to hand aws-auth back, run
+# `terraform state rm kubernetes_config_map_v1_data.aws_auth` (see docs/generate.md).
 resource "kubernetes_config_map_v1_data" "aws_auth" {
   metadata {
     name      = "aws-auth"
@@ -45,4 +52,8 @@ resource "kubernetes_config_map_v1_data" "aws_auth" {
   }
 
   force = true
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }

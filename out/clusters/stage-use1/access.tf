@@ -1,3 +1,8 @@
+# EKS gives the principal that created the cluster an access entry of its own (with
+# AmazonEKSClusterAdminPolicy) unless bootstrapClusterCreatorAdminPermissions was false. If that
+# principal is below, creating its entry fails with ResourceInUseException: import it first,
+# `terraform import aws_eks_access_entry.<address> <cluster>:<principal ARN>` (docs/generate.md).
+
 resource "aws_eks_access_entry" "role_111122223333_checkout-lead" {
   cluster_name  = "stage-use1"
   principal_arn = "arn:aws:iam::111122223333:role/checkout-lead"
