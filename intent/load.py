@@ -94,7 +94,8 @@ def parse_intent(raw: bytes, path: str, now: dt.datetime) -> LoadedIntent:
     try:
         intent = SecurityIntent.model_validate(data)
     except ValidationError as exc:
-        raise IntentError(_problems_from_pydantic(exc, data, positions, path)) from None
+        problems = _problems_from_pydantic(exc, data, positions, path)
+        raise IntentError(problems + _reference_problems_despite(exc, data, positions, path, now)) from None
     found = check_references(intent, now) + check_spellings(data)
     errors = [Problem(path, *positions.of_value(loc), format_path(loc), shorten(msg, MAX_MESSAGE)) for loc, msg, warn in found if not warn]
     warnings = [
@@ -103,6 +104,79 @@ def parse_intent(raw: bytes, path: str, now: dt.datetime) -> LoadedIntent:
     if errors:
         raise IntentError(errors)
     return LoadedIntent(intent, path, hashlib.sha256(raw).hexdigest(), tuple(warnings), positions)
+
+
+def _reference_problems_despite(exc: ValidationError, data: dict, positions: Positions, path: str, now: dt.datetime) -> list[Problem]:
+    """The cross-reference errors of an intent that is not structurally valid (SPEC §11: every
+    problem at once), found on a copy without the list entries that hold structural errors.
+
+    Indexes in the copy are mapped back to the file's. A reference to an entry that was left
+    out (a cluster naming a team whose owner is malformed) is not reported: the structural
+    error already explains it. With a structural error outside any list entry (metadata,
+    podSecurity) nothing can be left out, and only the structural errors are reported.
+    """
+    dropped: dict[tuple, set[int]] = {}
+    for error in exc.errors(include_url=False):
+        loc, _ = _data_path(error["loc"], data)
+        entry = _enclosing_entry(loc, data)
+        if entry is None:
+            return []
+        dropped.setdefault(entry[:-1], set()).add(entry[-1])
+    pruned, names = _without_entries(data, dropped)
+    try:
+        intent = SecurityIntent.model_validate(pruned)
+    except ValidationError:
+        return []
+    problems = []
+    for loc, message, warning in check_references(intent, now):
+        if warning or any(quote(name) in message for name in names):
+            continue
+        loc = _original_path(loc, dropped)
+        problems.append(Problem(path, *positions.of_value(loc), format_path(loc), shorten(message, MAX_MESSAGE)))
+    return problems
+
+
+def _enclosing_entry(loc: tuple, data: Any) -> tuple | None:
+    """The path of the innermost mapping in a list (a team, a grant, a cluster…) holding `loc`."""
+    found, node = None, data
+    for depth, part in enumerate(loc):
+        if isinstance(node, list) and isinstance(part, int) and part < len(node):
+            if isinstance(node[part], dict):
+                found = loc[: depth + 1]
+        elif not (isinstance(node, dict) and part in node):
+            break
+        node = node[part]
+    return found
+
+
+def _without_entries(data: dict, dropped: dict[tuple, set[int]]) -> tuple[dict, set[str]]:
+    """A copy of `data` without the `dropped` list entries, and the names or ids they had."""
+    names: set[str] = set()
+
+    def copy(node: Any, at: tuple) -> Any:
+        if isinstance(node, dict):
+            return {k: copy(v, at + (k,)) for k, v in node.items()}
+        if isinstance(node, list):
+            gone = dropped.get(at, set())
+            for i in gone:
+                names.update(str(node[i][key]) for key in ("name", "id") if isinstance(node[i].get(key), str))
+            return [copy(v, at + (i,)) for i, v in enumerate(node) if i not in gone]
+        return node
+
+    return copy(data, ()), names
+
+
+def _original_path(loc: tuple, dropped: dict[tuple, set[int]]) -> tuple:
+    """Map a path in the pruned copy back to the file: each index moves past dropped entries."""
+    original: list = []
+    for part in loc:
+        gone = dropped.get(tuple(original))
+        if gone and isinstance(part, int):
+            for i in sorted(gone):
+                if i <= part:
+                    part += 1
+        original.append(part)
+    return tuple(original)
 
 
 def _problems_from_pydantic(exc: ValidationError, data: Any, positions: Positions, path: str) -> list[Problem]:

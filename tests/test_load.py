@@ -94,6 +94,39 @@ def test_cross_reference_problems_are_all_reported():
     assert {"clusters[0].teams[0]", "clusters[3]", "exceptions[0].namespace"} <= paths
 
 
+def test_cross_reference_problems_come_with_structural_ones():
+    """SPEC §11: one run reports a malformed field and a dangling reference together, each at
+    its own line, and indexes after a left-out entry still point at the right place."""
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["teams"][0]["owners"] = ["not an e-mail"]  # structural: team payments is left out
+    data["clusters"][1]["teams"] = ["*"]
+    data["clusters"][2]["teams"] = ["data", "nope"]  # dangling, in an entry after a good one
+    data["exceptions"][0]["namespace"] = "ghost"  # dangling
+    data["clusters"][4]["region"] = "mars-1"  # structural in another list
+    text = yaml.safe_dump(data, sort_keys=False)
+    with pytest.raises(IntentError) as caught:
+        parse_intent(text.encode(), "x.yaml", NOW)
+    by_path = {p.path: p for p in caught.value.problems}
+    assert "teams[0].owners[0]" in by_path
+    assert "clusters[2].teams[1]" in by_path and "'nope'" in by_path["clusters[2].teams[1]"].message
+    assert "exceptions[0].namespace" in by_path
+    # prod-use1 (clusters[0]) still names payments, the team left out: its structural error
+    # explains that, so no second "unknown team" problem is made up for it.
+    assert not [p for p in caught.value.problems if "'payments'" in p.message]
+    line_of = {i + 1: line for i, line in enumerate(text.splitlines())}
+    assert "nope" in line_of[by_path["clusters[2].teams[1]"].line]
+    assert "ghost" in line_of[by_path["exceptions[0].namespace"].line]
+
+
+def test_structural_problem_outside_any_entry_reports_only_structure():
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["podSecurity"]["enforce"] = "strict"
+    data["clusters"][0]["teams"] = ["nope"]
+    with pytest.raises(IntentError) as caught:
+        parse_intent(yaml.safe_dump(data, sort_keys=False).encode(), "x.yaml", NOW)
+    assert [p.path for p in caught.value.problems] == ["podSecurity.enforce"]
+
+
 def test_example_is_valid_and_expired_exception_only_warns():
     loaded = parse_intent(EXAMPLE.read_bytes(), "example.yaml", NOW)
     assert loaded.warnings == ()
