@@ -268,7 +268,8 @@ class _Cluster:
             "status": "ACTIVE", "platformVersion": "eks.20", "tags": dict(c.labels),
             "accessConfig": {"bootstrapClusterCreatorAdminPermissions": False, "authenticationMode": c.authentication_mode},
         }}
-        node_roles = list(c.node_role_arns) or [f"arn:aws:iam::{account}:role/{c.name}-nodes"]
+        # Linux node roles only: the synthetic fleets declare no Windows or Fargate roles.
+        node_roles = [n.arn for n in c.node_roles] or [f"arn:aws:iam::{account}:role/{c.name}-nodes"]
         kube_rows: list[tuple[str, str, str, str | None, bool]] = []
         if c.authentication_mode != "CONFIG_MAP":
             entries = []
