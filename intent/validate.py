@@ -376,6 +376,27 @@ def _grant_keys(provider: str, principal) -> set[str]:
     return {principal if provider == "gcp" else principal.lower()}
 
 
+def _grants_reaching(intent: SecurityIntent, clusters: list, field: str) -> list[tuple[tuple, object, list]]:
+    """(path, entry, the `clusters` it reaches) for each `field` ("aws", "azure") entry of every
+    grant: a clusterAccess grant reaches all of `clusters`, a team's those that host the team."""
+    every_team = [t.name for t in intent.teams]
+    hosted_by = {c.name: set(every_team) if "*" in c.teams else set(c.teams) for c in clusters}
+    reaching: list[tuple[tuple, object, list]] = []
+    for i, grant in enumerate(intent.cluster_access):
+        reaching += [(("clusterAccess", i, field, k), entry, clusters) for k, entry in enumerate(getattr(grant, field))]
+    for i, team in enumerate(intent.teams):
+        on = [c for c in clusters if team.name in hosted_by[c.name]]
+        for j, grant in enumerate(team.access):
+            reaching += [(("teams", i, "access", j, field, k), entry, on) for k, entry in enumerate(getattr(grant, field))]
+    return reaching
+
+
+def _some(clusters: list, shown=lambda c: repr(c.name)) -> str:
+    """The first three of `clusters`, and how many more."""
+    named = ", ".join(shown(c) for c in clusters[:3])
+    return named + (f" and {len(clusters) - 3} more" if len(clusters) > 3 else "")
+
+
 def _azure_users(intent: SecurityIntent) -> list[Found]:
     """Every Azure user must have a usable form on each AKS cluster its grant reaches (SPEC
     §11): azure-rbac role assignments name the object id, while AKS authenticates a member
@@ -384,20 +405,11 @@ def _azure_users(intent: SecurityIntent) -> list[Found]:
     aks = [c for c in intent.clusters if isinstance(c, AksCluster)]
     if not aks:
         return []
-    every_team = [t.name for t in intent.teams]
-    hosted_by = {c.name: set(every_team) if "*" in c.teams else set(c.teams) for c in aks}
-    reaching: list[tuple[tuple, object, list[AksCluster]]] = []
-    for i, grant in enumerate(intent.cluster_access):
-        reaching += [(("clusterAccess", i, "azure", k), entry, aks) for k, entry in enumerate(grant.azure)]
-    for i, team in enumerate(intent.teams):
-        on = [c for c in aks if team.name in hosted_by[c.name]]
-        for j, grant in enumerate(team.access):
-            reaching += [(("teams", i, "access", j, "azure", k), entry, on) for k, entry in enumerate(grant.azure)]
     out: list[Found] = []
-    for path, entry, clusters in reaching:
+    for path, entry, clusters in _grants_reaching(intent, aks, "azure"):
         unusable = [c for c in clusters if azure_principal_on(entry, c.authorization) is None]
         if unusable:
-            named = ", ".join(repr(c.name) for c in unusable[:3]) + (f" and {len(unusable) - 3} more" if len(unusable) > 3 else "")
+            named = _some(unusable)
             user = str(entry).split(":", 1)[1]
             if is_upn_user(str(entry)):
                 why = (f"reaches azure-rbac AKS cluster(s) {named}, whose role assignments need the user's object id: "
@@ -408,7 +420,7 @@ def _azure_users(intent: SecurityIntent) -> list[Found]:
                        f"{{upn: <the user's UPN>, objectId: {user}}}")
             out.append(_error(path, f"{entry} {why}"))
         elif isinstance(entry, str) and is_upn_user(entry) and clusters:
-            named = ", ".join(repr(c.name) for c in clusters[:3]) + (f" and {len(clusters) - 3} more" if len(clusters) > 3 else "")
+            named = _some(clusters)
             out.append((path, f"{entry} gets no Azure Kubernetes Service Cluster User Role on {named}: "
                               "a role assignment needs the user's object id; write {upn: ..., objectId: ...} to "
                               "have it assigned (or assign it outside fleet-intent)", True))
@@ -421,15 +433,9 @@ def _partitions(intent: SecurityIntent) -> list[Found]:
     eks = [c for c in intent.clusters if isinstance(c, EksCluster)]
     if not eks:
         return []
-    every_team = [t.name for t in intent.teams]
-    hosted_by = {c.name: set(every_team) if "*" in c.teams else set(c.teams) for c in eks}
-    reaching: list[tuple[tuple, str, list[EksCluster]]] = []
-    for i, grant in enumerate(intent.cluster_access):
-        reaching += [(("clusterAccess", i, "aws", k), arn, eks) for k, arn in enumerate(grant.aws)]
+    reaching = _grants_reaching(intent, eks, "aws")
     for i, team in enumerate(intent.teams):
-        on = [c for c in eks if team.name in hosted_by[c.name]]
-        for j, grant in enumerate(team.access):
-            reaching += [(("teams", i, "access", j, "aws", k), arn, on) for k, arn in enumerate(grant.aws)]
+        on = [c for c in eks if "*" in c.teams or team.name in c.teams]
         for j, wi in enumerate(team.workload_identities):
             if wi.aws:
                 reaching.append((("teams", i, "workloadIdentities", j, "aws"), wi.aws, on))
@@ -441,12 +447,11 @@ def _partitions(intent: SecurityIntent) -> list[Found]:
         partition = arn_partition(arn)
         other = [c for c in clusters if aws_partition(c.region) != partition]
         if other:
-            named = ", ".join(f"{c.name!r} ({c.region}, partition {aws_partition(c.region)!r})" for c in other[:3])
-            more = f" and {len(other) - 3} more" if len(other) > 3 else ""
+            named = _some(other, lambda c: f"{c.name!r} ({c.region}, partition {aws_partition(c.region)!r})")
             out.append(
                 _error(
                     path,
-                    f"ARN partition {partition!r} differs from that of EKS cluster(s) {named}{more} it reaches; "
+                    f"ARN partition {partition!r} differs from that of EKS cluster(s) {named} it reaches; "
                     "IAM principals only work in their own partition: use the cluster's partition in the ARN",
                 )
             )
