@@ -158,10 +158,22 @@ def write_extract(schema: dict) -> Path:
     return path
 
 
-def load_vendored(provider: str) -> dict:
-    """The one vendored extract of a provider (`kubernetes`, `google`, `azurerm`)."""
-    (path,) = sorted(SCHEMA_DIR.glob(f"{provider}-*.json"))
-    return json.loads(path.read_text(encoding="utf-8"))
+def version_key(version: str) -> tuple[int, ...]:
+    """`6.50.0` -> (6, 50, 0), so releases sort as numbers (6.50.0 before 7.46.1 before 10.0.0)."""
+    return tuple(int(part) for part in version.split("."))
+
+
+def vendored_versions(provider: str) -> list[str]:
+    """The releases of a provider (`kubernetes`, `google`, `azurerm`) with a vendored
+    extract, oldest first."""
+    found = [path.stem.removeprefix(f"{provider}-") for path in SCHEMA_DIR.glob(f"{provider}-*.json")]
+    return sorted(found, key=version_key)
+
+
+def load_vendored(provider: str, version: str | None = None) -> dict:
+    """The vendored extract of one release of a provider; without `version`, the newest."""
+    version = version or vendored_versions(provider)[-1]
+    return json.loads(vendored_path(provider, version).read_text(encoding="utf-8"))
 
 
 # --- checking parsed HCL -------------------------------------------------------------------

@@ -354,8 +354,8 @@ def test_namespaces_module_creates_one_namespace_per_entry_with_psa_labels():
     [
         ("prod-use1", ("aws", "hashicorp/aws", ">= 5.33, < 7.0")),
         ("stage-use1", ("aws", "hashicorp/aws", ">= 5.33, < 7.0")),
-        ("prod-euw1", ("google", "hashicorp/google", "~> 7.0")),
-        ("dev-weu", ("azurerm", "hashicorp/azurerm", "~> 5.0")),
+        ("prod-euw1", ("google", "hashicorp/google", ">= 6.50, < 8.0")),
+        ("dev-weu", ("azurerm", "hashicorp/azurerm", ">= 4.65, < 6.0")),
     ],
 )
 def test_cluster_root_pins_providers(cluster, provider):

@@ -6,8 +6,15 @@ provider release each (tests/provider_schemas.py says how they are read; the ven
 extracts, their wheels and hashes are listed in tests/schemas/README.md):
 
 - hashicorp/kubernetes 3.4.0 from cdktn-provider-kubernetes 17.1.0
-- hashicorp/google 7.46.1 from cdktn-provider-google 20.3.1
-- hashicorp/azurerm 5.10.0 from cdktn-provider-azurerm 18.9.0
+- hashicorp/google 6.50.0 (the last 6.x) from cdktn-provider-google 16.13.0, and
+  7.46.1 from cdktn-provider-google 20.3.1
+- hashicorp/azurerm 4.65.0 from cdktn-provider-azurerm 15.5.0, and 5.10.0 from
+  cdktn-provider-azurerm 18.9.0
+
+The generated output is checked against every vendored release of a provider (the test id
+names it, e.g. `google-6.50.0`); each of them must satisfy the `required_providers`
+constraint `generate` writes, and the lower bound of a `>=` constraint must be one of them,
+so the oldest release the roots admit is checked as well as the current one.
 
 Every `provider`, `resource` and `data` block of those providers in every generated .tf is
 checked: each argument and nested block (`dynamic` and provider blocks such as `exec`
@@ -26,25 +33,27 @@ import hcl2
 import pytest
 
 from generate_support import ROOT, example_data, parse, parse_tf, render, unquote
-from provider_schemas import SCHEMA_DIR, check_body, check_file, extract, load_vendored
+from provider_schemas import SCHEMA_DIR, check_body, check_file, extract, load_vendored, vendored_versions, version_key
 
 PROVIDERS = ("kubernetes", "google", "azurerm")
 CHECKED_ELSEWHERE = frozenset({"aws"})  # see the module docstring
+# (provider, version) of every vendored extract: the generated output is checked against each.
+RELEASES = [(p, v) for p in PROVIDERS for v in vendored_versions(p)]
 
 
 @functools.cache
-def schema(provider: str) -> dict:
-    return load_vendored(provider)
+def schema(provider: str, version: str | None = None) -> dict:
+    """The vendored extract of one release; without `version`, the newest one."""
+    return load_vendored(provider, version)
 
 
 def schemas() -> dict[str, dict]:
     return {p: schema(p) for p in PROVIDERS}
 
 
-def provider_id(provider: str) -> str:
-    """The test id naming the provider release a check covers, e.g. `kubernetes-3.4.0`."""
-    (path,) = SCHEMA_DIR.glob(f"{provider}-*.json")
-    return path.stem
+def release_id(release: tuple[str, str]) -> str:
+    """The test id naming the provider release a check covers, e.g. `google-6.50.0`."""
+    return "-".join(release)
 
 
 def variant_data() -> dict:
@@ -70,14 +79,15 @@ def generated(which: str) -> dict[str, str]:
     return render(parse(example_data() if which == "example" else variant_data()))
 
 
-def check_fleet(files: dict[str, str], provider: str) -> tuple[list[str], set[str]]:
-    """(problems, `kind.type` checked) of one provider's blocks across generated files."""
+def check_fleet(files: dict[str, str], provider: str, version: str) -> tuple[list[str], set[str]]:
+    """(problems, `kind.type` checked) of one provider's blocks across generated files,
+    against the schema of one release."""
     problems: list[str] = []
     checked: set[str] = set()
     others = CHECKED_ELSEWHERE | {p for p in PROVIDERS if p != provider}
     for path, text in files.items():
         if path.endswith(".tf"):
-            found, kinds = check_file(parse_tf(text), {provider: schema(provider)}, path, skip=others)
+            found, kinds = check_file(parse_tf(text), {provider: schema(provider, version)}, path, skip=others)
             problems += found
             checked |= set(kinds)
     return problems, checked
@@ -95,11 +105,12 @@ def template_types(provider: str) -> set[str]:
 # --- the generated output ------------------------------------------------------------------
 
 @pytest.mark.parametrize("which", ["example", "variant"])
-@pytest.mark.parametrize("provider", PROVIDERS, ids=provider_id)
-def test_generated_blocks_match_the_published_schema(provider, which):
+@pytest.mark.parametrize("release", RELEASES, ids=release_id)
+def test_generated_blocks_match_the_published_schema(release, which):
     """Every block of the provider in the generated fleet uses only arguments and nested
     blocks that the published schema of that release knows, and all its required ones."""
-    problems, checked = check_fleet(generated(which), provider)
+    provider, version = release
+    problems, checked = check_fleet(generated(which), provider, version)
     assert problems == [], "\n".join(problems)
     assert f"provider.{provider}" in checked
     if which == "variant":
@@ -107,27 +118,24 @@ def test_generated_blocks_match_the_published_schema(provider, which):
         assert not missing, f"the variant renders no {sorted(missing)}: extend variant_data() so every template is checked"
 
 
-@pytest.mark.parametrize("provider", PROVIDERS, ids=provider_id)
-def test_committed_out_matches_the_published_schema(provider):
+@pytest.mark.parametrize("release", RELEASES, ids=release_id)
+def test_committed_out_matches_the_published_schema(release):
     """The committed out/ (what users copy) passes the same check."""
     out = ROOT / "out"
     if not (out / "MANIFEST.json").is_file():
         pytest.skip("out/ has not been generated in this checkout")
     files = {str(p.relative_to(out)): p.read_text(encoding="utf-8") for p in out.rglob("*.tf")}
-    problems, checked = check_fleet(files, provider)
+    problems, checked = check_fleet(files, *release)
     assert problems == [], "\n".join(problems)
     assert checked
 
 
 def _satisfies(version: str, constraint: str) -> bool:
     """Terraform version-constraint semantics for the operators fleet-intent writes."""
-    def key(text: str) -> tuple[int, ...]:
-        return tuple(int(part) for part in text.split("."))
-
-    have = key(version)
+    have = version_key(version)
     for clause in constraint.split(","):
         op, _, wanted = clause.strip().partition(" ")
-        want = key(wanted.strip())
+        want = version_key(wanted.strip())
         padded = want + (0,) * (len(have) - len(want))
         if op == "~>":
             upper = (*want[:-2], want[-2] + 1) if len(want) > 1 else (want[0] + 1,)
@@ -144,12 +152,12 @@ def test_version_constraint_reading():
     assert _satisfies("3.4.0", "~> 3.0") and not _satisfies("4.0.0", "~> 3.0") and not _satisfies("2.38.0", "~> 3.0")
     assert _satisfies("3.4.1", "~> 3.4.0") and not _satisfies("3.5.0", "~> 3.4.0")
     assert _satisfies("6.2.0", ">= 5.33, < 7.0") and not _satisfies("5.32.0", ">= 5.33, < 7.0")
+    assert _satisfies("6.50.0", ">= 6.50, < 8.0") and _satisfies("7.46.1", ">= 6.50, < 8.0")
+    assert not _satisfies("6.49.0", ">= 6.50, < 8.0") and not _satisfies("8.0.0", ">= 6.50, < 8.0")
 
 
-@pytest.mark.parametrize("provider", PROVIDERS, ids=provider_id)
-def test_checked_release_is_one_the_generated_constraint_admits(provider):
-    """A check against a release the generated `required_providers` would refuse proves
-    nothing: the vendored schema's version must satisfy every constraint written for it."""
+def generated_constraints(provider: str) -> set[str]:
+    """Every version constraint the variant fleet's versions.tf files write for a provider."""
     constraints = set()
     for path, text in generated("variant").items():
         if path.endswith("versions.tf"):
@@ -159,8 +167,30 @@ def test_checked_release_is_one_the_generated_constraint_admits(provider):
                         assert unquote(required[provider]["source"]) == f"hashicorp/{provider}"
                         constraints.add(unquote(required[provider]["version"]))
     assert constraints
-    version = schema(provider)["version"]
+    return constraints
+
+
+@pytest.mark.parametrize("release", RELEASES, ids=release_id)
+def test_checked_release_is_one_the_generated_constraint_admits(release):
+    """A check against a release the generated `required_providers` would refuse proves
+    nothing: every vendored schema's version must satisfy every constraint written for it."""
+    provider, version = release
+    constraints = generated_constraints(provider)
     assert all(_satisfies(version, c) for c in constraints), f"hashicorp/{provider} {version} vs {constraints}"
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_lowest_admitted_release_is_checked(provider):
+    """Where a constraint names its lower bound (`>= 6.50`), that release is one of those
+    checked: a root that admits a release nobody checked could fail at `terraform plan`."""
+    for constraint in generated_constraints(provider):
+        for clause in constraint.split(","):
+            op, _, wanted = clause.strip().partition(" ")
+            if op == ">=":
+                want = version_key(wanted.strip())
+                assert any(version_key(v)[: len(want)] == want and not any(version_key(v)[len(want):])
+                           for v in vendored_versions(provider)), (
+                    f"hashicorp/{provider} {constraint}: vendor the schema of {wanted.strip()} (tests/schemas/README.md)")
 
 
 def test_every_generated_provider_has_a_schema_here_or_is_checked_elsewhere():
@@ -246,6 +276,27 @@ resource "kubernetes_nothing_v9" "y" {}
     ]
 
 
+def test_azurerm_4_65_federated_credential_takes_the_identity_id():
+    """The lower bound of the generated azurerm constraint: `user_assigned_identity_id` of
+    azurerm_federated_identity_credential first appears in 4.65.0, optional and in conflict
+    with the deprecated `parent_id` (hashicorp/terraform-provider-azurerm#31921); up to
+    4.64.0 the schema requires `parent_id` and has no `user_assigned_identity_id` (the
+    assembly of cdktn-provider-azurerm 15.4.0, not vendored; 15.5.0 is 4.65.0)."""
+    fic = schema("azurerm", "4.65.0")["resources"]["azurerm_federated_identity_credential"]
+    assert fic["attributes"]["user_assigned_identity_id"] is False
+    assert fic["attributes"]["parent_id"] is False
+    text = '''
+resource "azurerm_federated_identity_credential" "x" {
+  name                      = "n"
+  user_assigned_identity_id = "/subscriptions/s/resourceGroups/r/providers/Microsoft.ManagedIdentity/userAssignedIdentities/i"
+  audience                  = ["api://AzureADTokenExchange"]
+  issuer                    = "https://issuer"
+  subject                   = "system:serviceaccount:ns:sa"
+}
+'''
+    assert check_file(hcl2.loads(text), {"azurerm": schema("azurerm", "4.65.0")}, "t.tf")[0] == []
+
+
 def test_azurerm_5_federated_credential_has_no_parent_id():
     """hashicorp/azurerm 5.x removed `parent_id` and `resource_group_name` of
     azurerm_federated_identity_credential (deprecated in 4.x for `user_assigned_identity_id`,
@@ -317,14 +368,21 @@ def test_extract_reads_names_required_flags_and_blocks_from_a_jsii_assembly():
     assert check_body({"name": '"n"', "rule": [{"ipv4_cidr": '"x"', "__is_block__": True}]}, thing, "t") == []
 
 
-@pytest.mark.parametrize("provider", PROVIDERS, ids=provider_id)
-def test_vendored_extract_names_its_release(provider):
+@pytest.mark.parametrize("release", RELEASES, ids=release_id)
+def test_vendored_extract_names_its_release(release):
     """Each extract is one whole provider release (so new resource types are checked too),
     recorded with the package it came from."""
-    data = schema(provider)
+    provider, version = release
+    data = schema(provider, version)
     assert data["provider"] == f"hashicorp/{provider}"
-    assert provider_id(provider) == f"{provider}-{data['version']}"
+    assert data["version"] == version
     assert data["package"]["assembly"] == f"@cdktn/provider-{provider}"
     assert len(data["resources"]) > 50 and data["provider_config"]["attributes"]
     readme = (SCHEMA_DIR.parent / "README.md").read_text(encoding="utf-8")
-    assert f"cdktn-provider-{provider}` {data['package']['version']}" in readme and f"{provider_id(provider)}.json" in readme
+    assert f"cdktn-provider-{provider}` {data['package']['version']}" in readme and f"{release_id(release)}.json" in readme
+
+
+def test_newest_release_is_the_default_schema():
+    """Releases sort as numbers, so the checker's own tests use the newest one."""
+    assert version_key("6.50.0") < version_key("7.46.1") < version_key("10.0.0")
+    assert vendored_versions("google") == ["6.50.0", "7.46.1"] and schema("google")["version"] == "7.46.1"

@@ -24,7 +24,8 @@ from ..common import (
     unique_principals,
 )
 
-AZURERM_PROVIDER = {"name": "azurerm", "source": "hashicorp/azurerm", "version": "~> 5.0"}
+# Schema-checked against 4.65.0 and 5.10.0; azurerm < 4.65 lacks user_assigned_identity_id on the federated credential.
+AZURERM_PROVIDER = {"name": "azurerm", "source": "hashicorp/azurerm", "version": ">= 4.65, < 6.0"}
 CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
 # The role each grant level is assigned as: cluster-wide grants are view or cluster-admin.
 NAMESPACE_ROLES = {level: AKS_ROLE_NAMES[level] for level in ("view", "edit", "admin")}

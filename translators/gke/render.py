@@ -17,7 +17,8 @@ from ..common import (
     unique_principals,
 )
 
-GOOGLE_PROVIDER = {"name": "google", "source": "hashicorp/google", "version": "~> 7.0"}
+# 6.50.0 (the last 6.x) and 7.46.1 are the releases whose schemas the tests check the output against.
+GOOGLE_PROVIDER = {"name": "google", "source": "hashicorp/google", "version": ">= 6.50, < 8.0"}
 GSA_ANNOTATION = "iam.gke.io/gcp-service-account"
 
 

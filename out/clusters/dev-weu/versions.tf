@@ -4,7 +4,7 @@ terraform {
   required_providers {
     azurerm = {
       source  = "hashicorp/azurerm"
-      version = "~> 5.0"
+      version = ">= 4.65, < 6.0"
     }
     kubernetes = {
       source  = "hashicorp/kubernetes"

@@ -4,7 +4,7 @@ terraform {
   required_providers {
     google = {
       source  = "hashicorp/google"
-      version = "~> 7.0"
+      version = ">= 6.50, < 8.0"
     }
     kubernetes = {
       source  = "hashicorp/kubernetes"
