@@ -45,7 +45,7 @@ class Request:
 @dataclass
 class Response:
     status: int = 200
-    body: Any = None
+    body: Any = None  # JSON-encoded, or sent as is when bytes
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -163,7 +163,10 @@ class FakeServer:
                     body=body,
                 )
                 response = server._serve(request)
-                payload = b"" if response.body is None else json.dumps(response.body).encode()
+                if isinstance(response.body, bytes):  # a non-JSON body (STS answers XML)
+                    payload = response.body
+                else:
+                    payload = b"" if response.body is None else json.dumps(response.body).encode()
                 try:
                     self.send_response(response.status)
                     headers = {"Content-Type": "application/json", **response.headers}
