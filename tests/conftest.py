@@ -49,3 +49,31 @@ def invoke_cli(capsys, *argv) -> tuple[int, str, str]:
 def run(capsys):
     """`invoke_cli` bound to this test's captured output."""
     return lambda *argv: invoke_cli(capsys, *argv)
+
+
+# Whether the tests with the real terraform CLI and hashicorp/aws provider ran is said at the end
+# of every run that collected them, so a CI log shows it (.ci/run runs the README's command as is).
+_REAL_TERRAFORM: dict[str, dict[str, str]] = {"passed": {}, "failed": {}, "skipped": {}}
+
+
+def pytest_runtest_logreport(report) -> None:
+    if "real_terraform" not in report.keywords:
+        return
+    if report.failed:
+        _REAL_TERRAFORM["failed"][report.nodeid] = ""
+    elif report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _REAL_TERRAFORM["skipped"][report.nodeid] = reason.removeprefix("Skipped: ")
+    elif report.when == "call":
+        _REAL_TERRAFORM["passed"][report.nodeid] = ""
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    counts = {outcome: len(ids) for outcome, ids in _REAL_TERRAFORM.items()}
+    if not any(counts.values()):
+        return
+    passed = {n for n in _REAL_TERRAFORM["passed"] if n not in _REAL_TERRAFORM["failed"]}
+    reasons = sorted(set(_REAL_TERRAFORM["skipped"].values()))
+    line = (f"real_terraform tests (real terraform CLI + hashicorp/aws provider): {len(passed)} passed, "
+            f"{counts['failed']} failed, {counts['skipped']} skipped")
+    terminalreporter.write_line(line + (f" ({'; '.join(reasons)})" if reasons else ""))
