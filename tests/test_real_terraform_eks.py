@@ -152,8 +152,10 @@ def rules(report: dict) -> list[tuple[str, str]]:
 
 def plan_changes(terraform: Terraform, work: Path) -> tuple[int, dict[str, list[str]]]:
     """`terraform plan -detailed-exitcode` and, through `terraform show -json` of the saved plan,
-    the actions planned per resource address (no-op resources left out)."""
+    the actions planned per resource address (no-op resources left out; exit 0 plans nothing)."""
     plan = terraform.run(work, "plan", "-detailed-exitcode", "-input=false", "-no-color", "-out=tfplan", ok=(0, 2))
+    if plan.returncode == 0:
+        return 0, {}
     shown = json.loads(terraform.run(work, "show", "-json", "tfplan").stdout)
     changes = {rc["address"]: rc["change"]["actions"] for rc in shown.get("resource_changes", [])
                if rc["change"]["actions"] != ["no-op"]}
