@@ -299,12 +299,17 @@ class AzureUser(Model):
         return f"{{upn: {self.upn}, objectId: {self.object_id}}}"
 
 
-# A string goes to AzurePrincipal, a mapping to AzureUser: one branch each, so a bad entry
-# gets that branch's error alone. The tags are bracketed because error paths leave out
-# such inner steps (intent/load.py), so they point at the YAML entry itself.
+def _text_or_mapping(value) -> str:
+    # A string entry and a mapping entry each go to their own union branch, so a bad entry gets
+    # that branch's error alone. The tags carry parentheses so that error paths leave them out
+    # (intent/load.py) and point at the YAML entry itself: `nodeRoleArns[0]`, not `.<tag>`.
+    return "(mapping)" if isinstance(value, (dict, BaseModel)) else "(text)"
+
+
+# An `azure:` entry: a principal string, or {upn, objectId} for a user on both kinds of cluster.
 AzureGrantee = Annotated[
-    Union[Annotated[AzurePrincipal, Tag("[text]")], Annotated[AzureUser, Tag("[mapping]")]],
-    Discriminator(lambda value: "[mapping]" if isinstance(value, dict | AzureUser) else "[text]"),
+    Union[Annotated[AzurePrincipal, Tag("(text)")], Annotated[AzureUser, Tag("(mapping)")]],
+    Discriminator(_text_or_mapping),
 ]
 
 
@@ -390,9 +395,6 @@ class ClusterBase(Model):
         raise NotImplementedError
 
 
-NODE_KINDS = ("linux", "windows", "fargate")
-
-
 class NodeRole(Model):
     """A node role with its kind: EKS maps each kind into aws-auth with other groups (SPEC §11)."""
 
@@ -400,15 +402,10 @@ class NodeRole(Model):
     kind: Literal["linux", "windows", "fargate"] = "linux"
 
 
-def _node_role_form(value) -> str:
-    # A plain ARN string is a Linux node role; a mapping names its kind. The tags carry
-    # parentheses so that error paths read `nodeRoleArns[0]`, not `nodeRoleArns[0].<tag>`.
-    return "(mapping)" if isinstance(value, (dict, NodeRole)) else "(arn)"
-
-
+# A `nodeRoleArns` entry: a plain ARN (a Linux node role), or {arn, kind}.
 NodeRoleEntry = Annotated[
-    Union[Annotated[AwsRoleArn, Tag("(arn)")], Annotated[NodeRole, Tag("(mapping)")]],
-    Discriminator(_node_role_form),
+    Union[Annotated[AwsRoleArn, Tag("(text)")], Annotated[NodeRole, Tag("(mapping)")]],
+    Discriminator(_text_or_mapping),
 ]
 
 
