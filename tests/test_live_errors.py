@@ -176,3 +176,42 @@ def test_describe_azure_credential_failure_names_it():
 
     text = describe(ClientAuthenticationError(message="DefaultAzureCredential failed to retrieve a token.\nAttempted: ..."))
     assert text.startswith("ClientAuthenticationError: DefaultAzureCredential failed to retrieve a token.")
+
+
+def test_throttling_stays_the_cause_when_the_last_attempt_times_out_at_the_deadline(monkeypatch):
+    """The attempt made with what little is left of the deadline may time out rather than be
+    throttled again; the cause still says throttling (the limit to raise), with its error."""
+    from botocore.exceptions import ReadTimeoutError
+
+    monkeypatch.setattr("intent.observe.calls.random.uniform", lambda low, high: 0.0)
+    b, clock = budget(1.0)
+    answers = iter([aws_error("ThrottlingException", 400, "Rate exceeded")] * 3)
+
+    def call():
+        exc = next(answers, None)
+        if exc is None:
+            clock.now = 1.0  # the read used up the rest of the deadline
+            raise ReadTimeoutError(endpoint_url="https://eks.us-east-1.amazonaws.com/clusters/prod-use1")
+        raise exc
+
+    with pytest.raises(CollectError) as caught:
+        b.call("eks describe_cluster", call)
+    assert str(caught.value).startswith("eks describe_cluster: still throttled after 4 attempt(s) within 1s: ")
+    assert "ThrottlingException" in str(caught.value)
+
+
+def test_a_deadline_passed_during_a_backoff_names_the_failure_that_led_to_it(monkeypatch):
+    """A busy machine oversleeps a backoff past the deadline: the cause is the throttling that
+    led to it, not a bare "timed out" (the flaky outcome a loaded CI machine used to see)."""
+    monkeypatch.setattr("intent.observe.calls.random.uniform", lambda low, high: 0.1)
+    b, clock = budget(1.0)
+    clock.sleep = lambda seconds: setattr(clock, "now", clock.now + seconds + 0.5)
+    b._sleep = clock.sleep
+
+    def call():
+        raise aws_error("ThrottlingException", 400, "Rate exceeded")
+
+    with pytest.raises(CollectError) as caught:
+        b.call("eks describe_cluster", call)
+    assert str(caught.value).startswith("eks describe_cluster: still throttled after 2 attempt(s) within 1s: ")
+    assert "ThrottlingException" in str(caught.value)

@@ -68,9 +68,13 @@ class Budget:
         last failure once the deadline is near, becomes a `CollectError` with a one-line cause.
         """
         attempt = 0
+        throttled = False
+        last: Exception | None = None
         while True:
             if self.remaining() <= 0:
-                raise CollectError(f"{what}: timed out after {self.seconds:g}s")
+                if last is None:
+                    raise CollectError(f"{what}: timed out after {self.seconds:g}s")
+                raise self._gave_up(what, attempt, throttled, last) from last
             try:
                 return fn()
             except CollectError:
@@ -80,13 +84,20 @@ class Budget:
                 if kind == "fatal":
                     raise CollectError(f"{what}: {describe(exc)}") from exc
                 attempt += 1
+                if kind == "throttled":
+                    throttled, last = True, exc
+                elif not throttled:
+                    last = exc  # a timeout is the cause only while nothing was throttled
                 delay = random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
                 if delay >= self.remaining():
-                    state = "timed out" if kind == "timeout" else "still throttled"
-                    raise CollectError(
-                        f"{what}: {state} after {attempt} attempt(s) within {self.seconds:g}s: {describe(exc)}"
-                    ) from exc
+                    raise self._gave_up(what, attempt, throttled, last) from exc
                 self._sleep(delay)
+
+    def _gave_up(self, what: str, attempts: int, throttled: bool, last: Exception) -> CollectError:
+        # Throttling is the cause even when the last attempt, made with what little was left of
+        # the deadline, timed out instead: the report must say which limit to raise.
+        state = "still throttled" if throttled else "timed out"
+        return CollectError(f"{what}: {state} after {attempts} attempt(s) within {self.seconds:g}s: {describe(last)}")
 
 
 def status_of(exc: BaseException) -> int | None:
