@@ -51,7 +51,7 @@ def test_observe_state_dumps_to_json(fleet):
     plan, docs = cluster_docs(fleet, "legacy-usw2")
     dumped = json.loads(json.dumps(observe(plan, docs).to_dict()))
     assert dumped["settings"] == {"authenticationMode": "CONFIG_MAP"}
-    assert dumped["node_roles"] == ["arn:aws:iam::111122223333:role/legacy-usw2-nodes"]
+    assert dumped["node_roles"] == {"arn:aws:iam::111122223333:role/legacy-usw2-nodes": "linux"}
 
 
 def test_aks_cluster_snake_case_spelling_reads_like_az_and_arm(fleet):

@@ -298,7 +298,7 @@ def _eks_nodes(emit: Emitter, observed: ObservedState) -> list[Finding]:
                      "ConfigMap, so no node role or grant is mapped; create it (kubectl apply -f "
                      "manifests/aws-auth.yaml from the cluster's generated root) before terraform apply, which "
                      "cannot create it", expected="present", actual="missing")]
-    mapped = {principal_key(arn): kind for arn, kind in observed.node_role_kinds}
+    mapped = {principal_key(arn): kind for arn, kind in observed.node_roles}
     out = []
     for node in emit.plan.cluster.node_roles:
         username, groups = AWS_AUTH_NODE_KINDS[node.kind]

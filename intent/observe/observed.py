@@ -99,9 +99,9 @@ class ObservedState:
     `authenticationMode`; AKS `aadProfile.managed`, `enableAzureRbac`, `disableLocalAccounts`,
     `oidcIssuerProfile.enabled`, `securityProfile.workloadIdentity.enabled`; GKE
     `workloadPool`, `securityGroup`); a value is a str, bool or None (absent).
-    `node_roles` are the EKS node roles found in aws-auth (provider-managed, kept so the
-    check can tell nodes would stop joining), `node_role_kinds` the kind each is mapped as
-    (ARN, linux | windows | fargate). `aws_auth_present` says whether an EKS cluster that reads
+    `node_roles` are the EKS node roles found in aws-auth as (ARN, the kind it is mapped as:
+    linux | windows | fargate): provider-managed, kept so the check can tell nodes would stop
+    joining. `aws_auth_present` says whether an EKS cluster that reads
     aws-auth has the kube-system/aws-auth ConfigMap at all (None where that does not apply).
     """
 
@@ -113,8 +113,7 @@ class ObservedState:
     workload_identities: tuple[ObservedWorkloadIdentity, ...] = ()
     service_accounts: tuple[ObservedServiceAccount, ...] = ()
     settings: tuple[tuple[str, Any], ...] = ()
-    node_roles: tuple[str, ...] = ()
-    node_role_kinds: tuple[tuple[str, str], ...] = ()
+    node_roles: tuple[tuple[str, str], ...] = ()
     aws_auth_present: bool | None = None
 
     def setting(self, name: str) -> Any:
@@ -137,7 +136,7 @@ class ObservedState:
         return _plain(self)
 
 
-_PAIR_FIELDS = {"labels", "annotations", "settings"}
+_PAIR_FIELDS = {"labels", "annotations", "settings", "node_roles"}
 
 
 def _plain(value: Any) -> Any:

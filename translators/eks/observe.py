@@ -56,8 +56,7 @@ def observe_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedSta
         workload_identities=pod_identities(documents),
         service_accounts=k8s.parse_service_accounts(documents),
         settings=(("authenticationMode", mode),),
-        node_roles=tuple(arn for arn, _ in node_roles),
-        node_role_kinds=node_roles,
+        node_roles=node_roles,
         aws_auth_present=aws_auth_present,
     )
 
