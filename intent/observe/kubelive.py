@@ -77,7 +77,7 @@ def api_client(cluster, budget):
         merged = _merged_kubeconfig(paths)
         if merged.config is None:
             raise ConfigException("Invalid kube-config file. No configuration found.")
-        context = pick_context(merged.config, cluster)
+        context = pick_context(merged.context_names, cluster)
         # No persister: refreshed tokens are never written back from many threads.
         loader = _loader_class()(config_dict=merged.config, active_context=context, config_base_path=None)
         loader.budget = budget
@@ -91,15 +91,12 @@ def api_client(cluster, budget):
         raise CollectError(f"kubernetes: cannot read kubeconfig: {exc}") from exc
 
 
-def pick_context(config, cluster) -> str:
-    """The first of the cluster's `context_names` that the merged kubeconfig defines.
+def pick_context(defined: frozenset[str], cluster) -> str:
+    """The first of the cluster's `context_names` among the kubeconfig's `defined` contexts.
 
     Only names derived from the intent are tried, never the kubeconfig's current-context: a
     wrong guess must fail loudly rather than read another cluster.
     """
-    # The merger wraps each context in a ConfigNode whose `value` is the context's mapping.
-    contexts = config.value.get("contexts") if isinstance(config.value, dict) else None
-    defined = {getattr(item, "value", item).get("name") for item in contexts or [] if isinstance(getattr(item, "value", item), dict)}
     for name in cluster.context_names:
         if name in defined:
             return name
@@ -180,9 +177,18 @@ def _merged_kubeconfig(paths: str):
         merged = _KUBECONFIG_CACHE.get(key)
         if merged is None:
             merged = KubeConfigMerger(paths)
+            merged.context_names = _defined_contexts(merged.config)
             _KUBECONFIG_CACHE.clear()
             _KUBECONFIG_CACHE[key] = merged
         return merged
+
+
+def _defined_contexts(config) -> frozenset[str]:
+    """The context names a merged kubeconfig defines (found once per parse, not per cluster)."""
+    # The merger wraps each context in a ConfigNode whose `value` is the context's mapping.
+    contexts = config.value.get("contexts") if config is not None and isinstance(config.value, dict) else None
+    entries = (getattr(item, "value", item) for item in contexts or [])
+    return frozenset(entry["name"] for entry in entries if isinstance(entry, dict) and isinstance(entry.get("name"), str))
 
 
 def read_kubernetes(plan: ClusterPlan, budget) -> Documents:
