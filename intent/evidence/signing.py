@@ -158,12 +158,9 @@ def verify_output(out_dir: str, public_key_path: str) -> list[str]:
     key = load_public_key(public_key_path)
     manifest_path = os.path.join(out_dir, MANIFEST)
     sig_path = os.path.join(out_dir, SIGNATURE)
-    if not os.path.lexists(manifest_path):
-        return [f"{MANIFEST}: missing; nothing to verify against"]
-    try:
-        manifest_bytes = read_regular_file(manifest_path, MAX_MANIFEST_BYTES, MANIFEST)
-    except InputFileError as exc:
-        return [str(exc)]
+    manifest_bytes = _read_signed_part(manifest_path, MAX_MANIFEST_BYTES, MANIFEST, "nothing to verify against")
+    if isinstance(manifest_bytes, str):
+        return [manifest_bytes]
 
     problems: list[str] = []
     problems.extend(_check_signature(key, manifest_bytes, sig_path))
@@ -195,15 +192,22 @@ def verify_output(out_dir: str, public_key_path: str) -> list[str]:
     return problems
 
 
+def _read_signed_part(path: str, limit: int, name: str, if_missing: str) -> bytes | str:
+    """The bytes of MANIFEST.json or its signature, or the problem (one line) reading it."""
+    if not os.path.lexists(path):
+        return f"{name}: missing; {if_missing}"
+    try:
+        return read_regular_file(path, limit, name)
+    except InputFileError as exc:
+        return str(exc)
+
+
 def _check_signature(key, manifest_bytes: bytes, sig_path: str) -> list[str]:
     from cryptography.exceptions import InvalidSignature
 
-    if not os.path.lexists(sig_path):
-        return [f"{SIGNATURE}: missing; the output is not signed (generate --sign-key KEY)"]
-    try:
-        text = read_regular_file(sig_path, MAX_KEY_BYTES, SIGNATURE)
-    except InputFileError as exc:
-        return [str(exc)]
+    text = _read_signed_part(sig_path, MAX_KEY_BYTES, SIGNATURE, "the output is not signed (generate --sign-key KEY)")
+    if isinstance(text, str):
+        return [text]
     try:
         signature = base64.b64decode(b"".join(text.split()), validate=True)
     except ValueError:
