@@ -40,8 +40,9 @@ class Translator(Protocol):
 
 class ProviderTranslator:
     """A cloud provider's translator, in a package beside its `render` module (which defines
-    `render_<name>`) and its `observe` module (which defines `observe_cluster`). Both are
-    imported on first use, so loading the plugins stays cheap."""
+    `render_<name>`), its `observe` module (which defines `observe_cluster`) and its `adopt`
+    module (which defines `adopt_cluster`). Each is imported on first use, so loading the
+    plugins stays cheap."""
 
     name: ClassVar[str]
 
@@ -53,6 +54,11 @@ class ProviderTranslator:
     def observe(self, plan: ClusterPlan, documents: Any) -> Any:
         """The cluster's observed state from its snapshot documents."""
         return importlib.import_module(".observe", type(self).__module__).observe_cluster(plan, documents)
+
+    def adopt(self, plan: ClusterPlan, documents: Any) -> Any:
+        """The cluster's `ClusterAdoption` (intent/observe/adoption.py): which resources of its
+        root already exist, with their import ids, and which apply creates (SPEC §12)."""
+        return importlib.import_module(".adopt", type(self).__module__).adopt_cluster(plan, documents)
 
 
 class LiveReader(Protocol):
