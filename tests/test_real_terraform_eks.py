@@ -18,149 +18,23 @@ hashicorp/aws; never because of CI.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import hcl2
 import pytest
-from conftest import EXAMPLE, NOW, ROOT
-from fakes.eks_api import EksApi, RunningEksApi, serve_eks_api
-from fakes.fleet import COMPLIANT, example_contexts, write_kubeconfig
-from fakes.providers import AWS_KEY_ID, Data, kube_route, kube_status
-from fakes.server import FakeServer
-from terraform_support import AWS_IN_MIRROR, MIRROR, Terraform, endpoint_override, owner, blocks, unquote, write_aws_part
-
-from intent.load import load_intent
+from real_terraform import (
+    ACCESS_POLICY,
+    EKS_CLUSTERS,
+    check_live,
+    cluster_plan,
+    eks_for,
+    plan_changes,
+    rules,
+    working_copy,
+)
+from terraform_support import blocks, owner, unquote
 
 pytestmark = pytest.mark.real_terraform
-
-INTENT = load_intent(str(EXAMPLE), NOW).intent
-EKS_CLUSTERS = {c.name: c for c in INTENT.clusters if c.provider == "eks"}
-ACCOUNT = {name: c.account_id for name, c in EKS_CLUSTERS.items()}
-NOW_TEXT = NOW.date().isoformat()
-ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/"
-
-
-# --- fixtures -------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def terraform(tmp_path_factory) -> Terraform:
-    """The real terraform CLI, installing providers from the local mirror only."""
-    binary = shutil.which("terraform")
-    if binary is None:
-        pytest.skip("real_terraform: the terraform CLI is not on PATH")
-    if not any(AWS_IN_MIRROR.glob("*/*/terraform-provider-aws_*")):
-        pytest.skip(f"real_terraform: no hashicorp/aws provider in the local mirror {MIRROR} "
-                    "(set FLEET_INTENT_TF_PLUGIN_DIR to another mirror)")
-    return Terraform(binary, tmp_path_factory.mktemp("terraform-home"))
-
-
-@pytest.fixture(scope="session")
-def generated(tmp_path_factory) -> Path:
-    """`fleet-intent generate fixtures/example.yaml` run as a user runs it, into a fresh directory."""
-    out = tmp_path_factory.mktemp("generated") / "out"
-    process = subprocess.run([sys.executable, "-m", "intent", "generate", str(EXAMPLE), "-o", str(out),
-                              "--now", NOW_TEXT], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert process.returncode == 0, process.stderr
-    return out
-
-
-@pytest.fixture(scope="session")
-def initialised(terraform, generated, tmp_path_factory):
-    """`initialised(cluster)`: a directory holding the AWS part of that cluster's generated root
-    after one `terraform init` (cached for the session; callers get their own copy)."""
-    done: dict[str, Path] = {}
-
-    def get(cluster: str) -> Path:
-        if cluster not in done:
-            part = tmp_path_factory.mktemp(f"aws-part-{cluster}") / cluster
-            write_aws_part(generated / "clusters" / cluster, part)
-            terraform.run(part, "init", "-backend=false", "-input=false", "-no-color")
-            done[cluster] = part
-        return done[cluster]
-
-    return get
-
-
-def working_copy(initialised, cluster: str, tmp_path: Path) -> Path:
-    """A fresh copy of the initialised AWS part (the provider stays a link into the mirror)."""
-    work = tmp_path / cluster
-    shutil.copytree(initialised(cluster), work, symlinks=True)
-    return work
-
-
-@contextmanager
-def eks_for(cluster: str, work: Path, account: str | None = None) -> Iterator[RunningEksApi]:
-    """The stateful EKS/STS fake holding `cluster` as it is before the root is applied (its
-    description and the node role entry EKS makes itself, from the compliant snapshot), with
-    the root's provider pointed at it by an override file."""
-    api = EksApi(account or ACCOUNT[cluster])
-    api.seed_from_snapshot(COMPLIANT, cluster)
-    with serve_eks_api(api) as running:
-        (work / "fleet_intent_test_override.tf").write_text(endpoint_override(running.eks.url, running.sts.url),
-                                                              encoding="utf-8")
-        yield running
-
-
-@pytest.fixture
-def kubernetes_api(tmp_path) -> Iterator[Path]:
-    """A Kubernetes API fake serving the compliant snapshot of every cluster; yields its kubeconfig."""
-    server = FakeServer("kubernetes", kube_route(Data(COMPLIANT)), kube_status).start()
-    kubeconfig = tmp_path / "kubeconfig"
-    write_kubeconfig(kubeconfig, example_contexts(INTENT), server.url)
-    try:
-        yield kubeconfig
-    finally:
-        server.stop()
-    assert not server.unexpected, "\n".join(server.unexpected)
-
-
-def check_live(cluster: str, eks: RunningEksApi, kubeconfig: Path, home: Path) -> dict:
-    """`fleet-intent check <example> --live --cluster <cluster> --format json` in a process of its
-    own, whose only way to EKS is the fake (the SDK's own AWS_ENDPOINT_URL_EKS)."""
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "KUBECONFIG": str(kubeconfig),
-        "AWS_ENDPOINT_URL_EKS": eks.eks.url,
-        "AWS_ACCESS_KEY_ID": AWS_KEY_ID,
-        "AWS_SECRET_ACCESS_KEY": "fake-secret",
-        "AWS_CONFIG_FILE": str(home / "no-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-aws-credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "NO_PROXY": "127.0.0.1,localhost",
-    }
-    process = subprocess.run(
-        [sys.executable, "-m", "intent", "check", str(EXAMPLE), "--live", "--cluster", cluster, "--format", "json",
-         "--now", NOW_TEXT, "--timeout", "60", "--audit-log", str(home / "audit.log")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
-    )
-    assert process.returncode in (0, 1), process.stderr
-    report = json.loads(process.stdout)
-    assert report["clusters"] == [{"name": cluster, "provider": "eks", "status": "ok"}], report
-    return report
-
-
-def rules(report: dict) -> list[tuple[str, str]]:
-    return sorted((f["rule"], f["object"]) for f in report["findings"])
-
-
-def plan_changes(terraform: Terraform, work: Path) -> tuple[int, dict[str, list[str]]]:
-    """`terraform plan -detailed-exitcode` and, through `terraform show -json` of the saved plan,
-    the actions planned per resource address (no-op resources left out; exit 0 plans nothing)."""
-    plan = terraform.run(work, "plan", "-detailed-exitcode", "-input=false", "-no-color", "-out=tfplan", ok=(0, 2))
-    if plan.returncode == 0:
-        return 0, {}
-    shown = json.loads(terraform.run(work, "show", "-json", "tfplan").stdout)
-    changes = {rc["address"]: rc["change"]["actions"] for rc in shown.get("resource_changes", [])
-               if rc["change"]["actions"] != ["no-op"]}
-    return plan.returncode, changes
-
 
 # --- validate every EKS root ---------------------------------------------------------------------
 
@@ -222,9 +96,9 @@ def test_api_root_round_trip_then_drift_seen_by_check_and_plan(terraform, initia
 
         state = eks.api.clusters[cluster]
         standard = {arn for arn, entry in state.entries.items() if entry["type"] == "STANDARD"}
-        assert standard == {grant.principal for grant in _plan(cluster).grants}
+        assert standard == {grant.principal for grant in cluster_plan(cluster).grants}
         assert {(a["namespace"], a["serviceAccount"], a["roleArn"]) for a in state.associations.values()} == {
-            (wi.namespace, wi.service_account, wi.identity) for wi in _plan(cluster).workload_identities}
+            (wi.namespace, wi.service_account, wi.identity) for wi in cluster_plan(cluster).workload_identities}
 
         assert rules(check_live(cluster, eks, kubernetes_api, tmp_path)) == []
         assert plan_changes(terraform, work) == (0, {})
@@ -267,7 +141,7 @@ def test_api_and_config_map_root_applies_and_check_finds_no_drift(terraform, ini
 
     assert rules(report) == []
     assert {arn for arn, entry in state.entries.items() if entry["type"] == "STANDARD"} == {
-        grant.principal for grant in _plan(cluster).grants}
+        grant.principal for grant in cluster_plan(cluster).grants}
 
 
 def test_generated_allowed_account_ids_refuses_another_account(terraform, initialised, tmp_path):
@@ -282,10 +156,3 @@ def test_generated_allowed_account_ids_refuses_another_account(terraform, initia
     assert "999999999999" in process.stderr and "not allowed" in process.stderr
     assert "GetCallerIdentity" in calls
     assert [c for c in calls if c != "GetCallerIdentity"] == []
-
-
-def _plan(cluster: str):
-    from intent.plan import plan_fleet
-
-    (plan,) = plan_fleet(INTENT, NOW, [cluster]).clusters
-    return plan

@@ -7,8 +7,10 @@ Import ids are the hashicorp/kubernetes provider's (3.x), each read from its imp
   (docs/resources/role_binding_v1.md, service_account_v1.md; the importer splits on `/`
   with `util.IdParts`, kubernetes/structures.go);
 - `kubernetes_cluster_role_binding_v1`: `<name>` (docs/resources/cluster_role_binding_v1.md).
-What the first apply changes follows the provider's schema: `role_ref` is ForceNew (Kubernetes
-forbids changing a binding's roleRef), subjects, labels and annotations update in place.
+What the first apply changes: a binding whose roleRef differs is replaced ("After you create a
+binding, you cannot change the Role or ClusterRole that it refers to", kubernetes.io
+docs/reference/access-authn-authz/rbac.md, so the provider re-creates it); subjects, labels and
+annotations update in place.
 Labels and annotations whose prefix is a `*kubernetes.io` host (other than `app.kubernetes.io`
 and `service.beta.kubernetes.io`) that the configuration does not name are left out of state by
 the provider (`removeInternalKeys` / `isInternalKey`, kubernetes/structures.go), so apply never

@@ -145,6 +145,17 @@ class EksApi:
         with self._lock:
             return self._associate(self._cluster(cluster), principal, policy_arn, scope)
 
+    def create_access_entry(self, cluster: str, principal: str, **fields: Any) -> dict[str, Any]:
+        """CreateAccessEntry, as someone did before fleet-intent (`aws eks create-access-entry`)."""
+        with self._lock:
+            return self._create_entry(self._cluster(cluster), {"principalArn": principal, **fields})
+
+    def create_pod_identity(self, cluster: str, namespace: str, service_account: str, role_arn: str) -> dict[str, Any]:
+        """CreatePodIdentityAssociation, as someone did before fleet-intent."""
+        with self._lock:
+            return self._create_pod_identity(
+                self._cluster(cluster), {"namespace": namespace, "serviceAccount": service_account, "roleArn": role_arn})
+
     def delete_pod_identity(self, cluster: str, namespace: str, service_account: str) -> None:
         """Delete the association of (namespace, service account), as `aws eks delete-pod-identity-association` would."""
         with self._lock:

@@ -100,11 +100,14 @@ def adopt_access_entries(builder: AdoptionBuilder, plan: ClusterPlan, documents:
             have_namespaces = sorted(map(str, scope.get("namespaces") or []))
             scope_change = changed("access_scope", _scope_text(scope.get("type"), have_namespaces),
                                    _scope_text(want_type, association["namespaces"]))
+            # access_scope is ForceNew: a scope that differs is replaced (delete, then create),
+            # as a real plan shows (tests/test_real_terraform_eks.py).
             builder.exists(
                 assoc_address,
                 f"{name}#{arn}#{association['policy_arn']}",
                 f"AccessEntry/{arn}/{association['policy_arn'].rsplit('/', 1)[-1]}",
-                [scope_change] if scope_change else [],
+                [f"{scope_change} (replaced)"] if scope_change else [],
+                replaced=bool(scope_change),
             )
 
 
