@@ -122,7 +122,7 @@ def test_access_tf_says_how_to_adopt_the_creator_entry():
     files = render(parse(example_data()), ["prod-use1"])
     text = files["clusters/prod-use1/access.tf"]
     assert "bootstrapClusterCreatorAdminPermissions" in text and "ResourceInUseException" in text
-    assert "terraform import aws_eks_access_entry.<address> <cluster>:<principal ARN>" in text
+    assert "fleet-intent adopt" in text and "docs/adopt.md" in text
 
 
 @pytest.fixture(scope="module")

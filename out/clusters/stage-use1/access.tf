@@ -1,7 +1,7 @@
 # EKS gives the principal that created the cluster an access entry of its own (with
 # AmazonEKSClusterAdminPolicy) unless bootstrapClusterCreatorAdminPermissions was false. If that
-# principal is below, creating its entry fails with ResourceInUseException: import it first,
-# `terraform import aws_eks_access_entry.<address> <cluster>:<principal ARN>` (docs/generate.md).
+# principal is below, creating its entry fails with ResourceInUseException: import it first
+# (`fleet-intent adopt` writes imports.tf with the import blocks for what exists, docs/adopt.md).
 
 resource "aws_eks_access_entry" "role_111122223333_checkout-lead" {
   cluster_name  = "stage-use1"
