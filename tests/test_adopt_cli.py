@@ -113,6 +113,8 @@ def test_eks_import_ids_are_the_documented_formats(run, out, snapshot):
     address = f"aws_eks_pod_identity_association.{first['namespace']}_{first['serviceAccount']}"
     assert blocks[address] == f"prod-use1,{first['associationId']}"
     assert blocks['module.namespaces.kubernetes_namespace_v1.this["payments"]'] == "payments"
+    # The EC2_LINUX entry EKS made for the node role is provider-managed: never imported.
+    assert not any("prod-use1-nodes" in i for i in blocks.values())
     legacy = import_blocks(out / "clusters" / "legacy-usw2" / "imports.tf")
     bindings = {a: i for a, i in legacy.items() if a.startswith("kubernetes_role_binding_v1.")}
     assert blocks and "kubernetes_cluster_role_binding_v1.cluster-admin" in legacy
