@@ -256,3 +256,13 @@ def test_refusals_are_one_line_exit_2_and_write_nothing(run, out, snapshot, tmp_
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert not list(out.rglob("imports.tf"))
     assert not (tmp_path / "elsewhere" / "imports.tf").exists()
+
+
+def test_adopt_run_is_audited(run, out, snapshot, tmp_path):
+    """adopt writes into the output directory, so it leaves an audit line like generate and check."""
+    log = tmp_path / "audit.log"
+    code, _, _ = run("adopt", EXAMPLE, "--snapshot", snapshot, "-o", out, "--cluster", "prod-use1", "--now", NOW,
+                     "--audit-log", log)
+    (record,) = [json.loads(line) for line in log.read_text().splitlines()]
+    assert record["command"] == "adopt" and record["exitCode"] == code == 0
+    assert record["clusters"] == ["prod-use1"] and "--snapshot" in record["flags"]

@@ -1,4 +1,4 @@
-"""The append-only audit log (SPEC §10): one JSON line per generate and check run, always.
+"""The append-only audit log (SPEC §10): one JSON line per generate, check and adopt run, always.
 
 Records hold who ran what against which intent and with what result, and never a
 credential: only the command name and flag *names* are kept, never argument values or the
@@ -152,7 +152,7 @@ def append_audit(path: str, record: dict[str, Any]) -> None:
         os.close(fd)
 
 
-AUDITED_COMMANDS = ("generate", "check")
+AUDITED_COMMANDS = ("generate", "check", "adopt")
 
 
 def command_from_argv(argv: Sequence[str] | None) -> str | None:
@@ -175,7 +175,7 @@ def audit_flag_value(argv: Sequence[str] | None) -> str | None:
 
 
 def audit_run(info: Any, exit_code: int, error: str | None = None, argv: Sequence[str] | None = None) -> str | None:
-    """Append the record of a finished `generate`/`check` run, if a log is named; return the log path.
+    """Append the record of a finished `generate`/`check`/`adopt` run, if a log is named; return the log path.
 
     `info` is the CLI's RunInfo (command, intent_sha256, clusters, counts, audit_log); where a
     run failed before the command filled it in, the command and `--audit-log` come from `argv`.
