@@ -202,6 +202,16 @@ def test_a_member_under_both_an_unconditional_and_a_conditional_binding_imports(
     assert not adoption.notes
 
 
+def test_an_empty_condition_is_no_condition(loaded_example):
+    plan = plan_of(loaded_example, "prod-euw1")
+    documents = documents_of(plan)
+    for binding in documents["gcp/project-iam.json"]["bindings"]:
+        if binding["role"] == VIEWER:
+            binding["condition"] = {}
+    adoption = adopt(plan, documents)
+    assert "google_project_iam_member.user_auditor_at_acme_dot_example" in imports_of(adoption)
+
+
 def test_a_member_spelt_with_another_case_imports(loaded_example):
     """The provider finds the member case-insensitively (strings.ToLower in iamMemberImport) and
     suppresses a case-only difference (iamMemberCaseDiffSuppress)."""

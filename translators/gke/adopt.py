@@ -96,10 +96,11 @@ def policy_members(doc: Any, path: str, role: str) -> tuple[set[str], dict[str, 
             continue
         members = [str(m).lower() for m in k8s.as_list(binding.get("members") or [], path, f"bindings[{i}].members")]
         condition = binding.get("condition")
-        if condition is None:
+        condition = {} if condition is None else k8s.as_dict(condition, path, f"bindings[{i}].condition")
+        # An empty condition is no condition (conditionKeyFromCondition gives the empty key).
+        if not any(condition.get(k) for k in ("title", "expression", "description")):
             plain.update(members)
             continue
-        condition = k8s.as_dict(condition, path, f"bindings[{i}].condition")
         title = str(condition.get("title") or "")
         for m in members:
             conditional.setdefault(m, []).append(title)
