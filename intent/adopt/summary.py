@@ -3,7 +3,7 @@ findings in the way (as `check` prints them)."""
 
 from __future__ import annotations
 
-from intent.adopt.imports import ImportsOutcome
+from intent.adopt.imports import ImportsOutcome, comment_text
 from intent.adopt.run import AdoptResult
 from intent.check.formats import format_report
 
@@ -30,10 +30,12 @@ def format_summary(result: AdoptResult, outcomes: list[ImportsOutcome], out_dir:
         if not (adoption.differing or adoption.notes):
             continue
         lines += ["", f"{adoption.cluster} ({out_dir}/clusters/{adoption.cluster}):"]
+        # Changes and notes quote what was read (label values, ARNs): printable ASCII only, so
+        # a hostile snapshot cannot send escape sequences to the terminal.
         for target in adoption.differing:
             verb = "replaces" if target.replaced else "changes"
-            lines.append(f"  ~ {target.address}: apply {verb} " + "; ".join(target.changes))
-        lines += [f"  note: {note}" for note in adoption.notes]
+            lines.append(comment_text(f"  ~ {target.address}: apply {verb} " + "; ".join(target.changes)))
+        lines += [comment_text(f"  note: {note}") for note in adoption.notes]
     text = "\n".join(lines) + "\n"
     findings = result.report.findings
     if findings:
