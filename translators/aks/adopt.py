@@ -45,7 +45,7 @@ from intent.quoting import quote
 from translators import kubernetes_state as k8s
 from translators.kubernetes_adopt import adopt_kubernetes
 
-from .observe import CLUSTER, FEDERATED, ROLE_ASSIGNMENTS, TOKEN_AUDIENCE, assignment_items, cluster_settings, field, flatten
+from .observe import CLUSTER, FEDERATED, ROLE_ASSIGNMENTS, TOKEN_AUDIENCE, assignment_records, cluster_settings, field, flatten
 from .render import federated_credentials, rbac_subject, role_assignments, service_accounts
 
 # Role definition GUIDs by role name, lower-cased (the names render assigns by).
@@ -168,17 +168,12 @@ def _assignment_id(found: dict) -> str:
 def _assignments(documents: dict[str, Any]) -> dict[tuple[str, str], list[dict]]:
     """The role assignments of the document by (scope, principal object id), both lower-cased."""
     out: dict[tuple[str, str], list[dict]] = {}
-    for i, item in enumerate(assignment_items(k8s.document(documents, ROLE_ASSIGNMENTS))):
-        item = flatten(k8s.as_dict(item, ROLE_ASSIGNMENTS, f"[{i}]"))
-        role_id = k8s.text(field(item, "roleDefinitionId"), ROLE_ASSIGNMENTS, f"[{i}].roleDefinitionId")
-        principal_id = k8s.text(field(item, "principalId"), ROLE_ASSIGNMENTS, f"[{i}].principalId")
-        scope = field(item, "scope") or str(field(item, "id") or "").split("/providers/Microsoft.Authorization/")[0]
-        scope = k8s.text(scope, ROLE_ASSIGNMENTS, f"[{i}].scope").rstrip("/")
+    for i, item, guid, principal_id, scope in assignment_records(documents):
         record = {
             "index": i,
             "id": field(item, "id"),
             "scope": scope,
-            "guid": role_id.rstrip("/").rsplit("/", 1)[-1].lower(),
+            "guid": guid,
             "role_name": str(field(item, "roleDefinitionName") or "").lower(),
             "principal_type": str(field(item, "principalType") or ""),
             "description": str(field(item, "description") or ""),

@@ -153,17 +153,23 @@ def assignment_items(doc: Any) -> list[Any]:
     return k8s.as_list(doc["value"], ROLE_ASSIGNMENTS, "value")
 
 
-def role_assignments(documents, cluster_id: str, spelling, azure_rbac: bool = True):
-    """(RBAC grants, control-plane roles) from the role assignments at, above or below the cluster."""
-    cid = cluster_id.rstrip("/").lower()
-    grants, roles = [], []
+def assignment_records(documents):
+    """(index, the assignment flattened, role definition GUID lower-cased, principal id, scope) of
+    each role assignment in `azure/role-assignments.json`, its required fields checked."""
     for i, item in enumerate(assignment_items(k8s.document(documents, ROLE_ASSIGNMENTS))):
         item = flatten(k8s.as_dict(item, ROLE_ASSIGNMENTS, f"[{i}]"))
         role_id = k8s.text(field(item, "roleDefinitionId"), ROLE_ASSIGNMENTS, f"[{i}].roleDefinitionId")
         principal_id = k8s.text(field(item, "principalId"), ROLE_ASSIGNMENTS, f"[{i}].principalId")
         scope = field(item, "scope") or str(field(item, "id") or "").split("/providers/Microsoft.Authorization/")[0]
         scope = k8s.text(scope, ROLE_ASSIGNMENTS, f"[{i}].scope").rstrip("/")
-        guid = role_id.rstrip("/").rsplit("/", 1)[-1].lower()
+        yield i, item, role_id.rstrip("/").rsplit("/", 1)[-1].lower(), principal_id, scope
+
+
+def role_assignments(documents, cluster_id: str, spelling, azure_rbac: bool = True):
+    """(RBAC grants, control-plane roles) from the role assignments at, above or below the cluster."""
+    cid = cluster_id.rstrip("/").lower()
+    grants, roles = [], []
+    for _, item, guid, principal_id, scope in assignment_records(documents):
         low = scope.lower()
         if low == cid or cid.startswith(low + "/"):
             namespaces: tuple[str, ...] = ()  # at the cluster or inherited from above it
