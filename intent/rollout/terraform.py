@@ -1,18 +1,21 @@
 """Running the user's Terraform in each cluster root: `init`, then `apply`, one log per cluster.
 
-The commands are the ones HashiCorp's "Running Terraform in Automation" guide gives for
-unattended runs (https://developer.hashicorp.com/terraform/tutorials/automation/automate-terraform):
-`init -input=false` and `apply -input=false` (here `-auto-approve` instead of a saved plan),
-with `TF_IN_AUTOMATION` set so Terraform leaves out its "next steps" hints, and `-no-color`
-because the output goes to a log file. Terraform exits 0 when the apply succeeded and non-zero
-on any error (https://developer.hashicorp.com/terraform/cli/commands/apply). Every other
-variable of the environment is passed through unchanged: credentials, `TF_CLI_CONFIG_FILE`,
-provider mirrors and endpoints are the user's.
+The commands are the ones HashiCorp's guide "Running Terraform in Automation" gives for
+unattended runs: `init -input=false` and `apply -input=false` (here with `-auto-approve`
+instead of a saved plan), with `TF_IN_AUTOMATION` set, which makes Terraform leave out its
+"next steps" hints (the variable's introduction, hashicorp/terraform commit a13a107b), and
+`-no-color` because the output goes to a log file. `apply` exits 0 when it succeeded and 1 on
+an error (https://developer.hashicorp.com/terraform/cli/commands/apply; confirmed with
+Terraform v1.11.4, an undeclared variable: exit 1). Every other variable of the environment
+is passed through unchanged: credentials, `TF_CLI_CONFIG_FILE`, provider mirrors and
+endpoints are the user's.
 
-Ctrl-C: Terraform stops gracefully on one SIGINT and exits immediately, "data loss may have
-occurred", on a second (hashicorp/terraform#20709, gruntwork-io/terragrunt#2559). The
-processes run in our process group, so a Ctrl-C at the terminal reaches each of them exactly
-once; we never forward it (that would be the second), we only stop starting new ones and wait.
+Ctrl-C: Terraform stops gracefully on one SIGINT ("Interrupt received ... Gracefully
+shutting down ... Error: execution halted", exit 1 with v1.11.4) and exits at once, "data
+loss may have occurred", on a second (hashicorp/terraform#20709, gruntwork-io/terragrunt#2559).
+The processes run in our process group, so a Ctrl-C at the terminal reaches each of them
+exactly once; we never forward it (that would be the second), we only stop starting new ones
+and wait.
 """
 
 from __future__ import annotations
