@@ -151,3 +151,13 @@ def test_a_second_rollout_on_the_same_journal_is_refused(tmp_path):
     with Journal(path, "run-3").run_lock():  # released when the first run ended
         pass
     assert os.path.exists(path + ".lock")
+
+
+def test_the_audit_line_carries_the_waves_of_a_rollout_only():
+    from intent.evidence.audit import audit_record
+
+    plain = audit_record("check", "a" * 64, ["c1"], {}, 0, environ={})
+    assert "waves" not in plain  # generate and check lines keep their shape
+    wave = {"name": "canary", "clusters": ["c1"], "applied": 1, "skipped": 0, "failed": 0, "pending": 0, "verified": "ok"}
+    record = audit_record("rollout", "a" * 64, ["c1"], {}, 0, environ={}, waves=[wave])
+    assert record["waves"] == [wave] and record["command"] == "rollout"
