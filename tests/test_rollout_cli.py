@@ -126,10 +126,11 @@ def test_a_failed_apply_halts_before_the_next_wave_and_resume_finishes_what_is_l
 
     # Without --resume every cluster is applied again, in a new run appended to the journal.
     (tmp_path / "calls.jsonl").unlink()
-    code, _, err = rollout(run, generated, fake, path, "--waves", "rest", "--verify", "none")
+    code, out, err = rollout(run, generated, fake, path, "--waves", "rest", "--verify", "none")
     assert code == 0, err
     assert len(applied_clusters(tmp_path)) == 6
     assert "not verified (--verify none)" in err
+    assert "done: every wave applied, none verified (--verify none)" in out
     assert len({r["run"] for r in journal(path)}) == 3
 
 

@@ -415,6 +415,8 @@ def format_summary(result: RolloutResult, resume_hint: str | None = None) -> str
     which intent revision each part of the fleet now runs."""
     if result.halted:
         head = f"rollout {result.run} halted at wave {result.halted_wave}: {result.halted}"
+    elif any(o.verified == "not verified" for o in result.waves):
+        head = f"rollout {result.run} done: every wave applied, none verified (--verify none)"
     else:
         head = f"rollout {result.run} done: every wave applied and verified"
     rows = [("wave", "clusters", "applied", "skipped", "failed", "pending", "verified")]
