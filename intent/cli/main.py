@@ -24,7 +24,7 @@ from intent.errors import FleetIntentError, IntentError, UsageError
 DEBUG_ENV = "FLEET_INTENT_DEBUG"  # set: an internal error also prints its traceback
 
 # Modules under intent/cli/ that each define `command` (a click command).
-COMMAND_MODULES: tuple[str, ...] = ("generate", "verify", "report", "explain", "snapshot", "check", "adopt")
+COMMAND_MODULES: tuple[str, ...] = ("generate", "verify", "report", "explain", "snapshot", "check", "adopt", "rollout")
 
 
 class RunInfo:
@@ -37,6 +37,7 @@ class RunInfo:
         self.clusters: list[str] = []
         self.counts: dict[str, int] = {}
         self.audit_log: str | None = None
+        self.waves: list[dict] = []  # rollout: one entry per wave (names, counts)
 
 
 def echo_warnings(loaded) -> None:
@@ -260,7 +261,7 @@ def _invoke(args: list[str], info: RunInfo) -> int:
 
 
 def _audit(info: RunInfo, code: int, error: str | None, args: list[str]) -> int:
-    """Append the audit record of a generate/check run; a log that cannot be written is exit 2."""
+    """Append the audit record of a generate/check/rollout run; a log that cannot be written is exit 2."""
     from intent.evidence.audit import audit_run
 
     try:

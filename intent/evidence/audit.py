@@ -1,4 +1,4 @@
-"""The append-only audit log (SPEC §10): one JSON line per generate, check and adopt run, always.
+"""The append-only audit log (SPEC §10): one JSON line per generate, check, adopt and rollout run, always.
 
 Records hold who ran what against which intent and with what result, and never a
 credential: only the command name and flag *names* are kept, never argument values or the
@@ -81,11 +81,13 @@ def audit_record(
     flags: Iterable[str] = (),
     now: dt.datetime | None = None,
     environ: Mapping[str, str] | None = None,
+    waves: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """One audit-log record for a run (SPEC §10); holds no argument values and no environment.
 
     `counts` maps severity names to finding counts; every severity is present in the record.
     `flags` are flag names only (see `flag_names`); `error` is redacted and cut to one line.
+    `waves` (rollout only) is one entry per wave: its name, clusters and counts, kept as given.
     """
     actor, actor_source = resolve_actor(environ)
     severities = {s.value: 0 for s in Severity}
@@ -96,7 +98,7 @@ def audit_record(
     if error is not None:
         first = " ".join(str(error).split())
         cause = redact(first, environ)[:_MAX_ERROR]
-    return {
+    record = {
         "time": utc_timestamp(now),
         "actor": actor,
         "actorSource": actor_source,
@@ -110,6 +112,9 @@ def audit_record(
         "version": __version__,
         "host": socket.gethostname(),
     }
+    if waves:
+        record["waves"] = [dict(wave) for wave in waves]
+    return record
 
 
 def audit_log_path(option: str | None, environ: Mapping[str, str] | None = None) -> str | None:
@@ -152,7 +157,7 @@ def append_audit(path: str, record: dict[str, Any]) -> None:
         os.close(fd)
 
 
-AUDITED_COMMANDS = ("generate", "check", "adopt")
+AUDITED_COMMANDS = ("generate", "check", "adopt", "rollout")
 
 
 def command_from_argv(argv: Sequence[str] | None) -> str | None:
@@ -175,7 +180,7 @@ def audit_flag_value(argv: Sequence[str] | None) -> str | None:
 
 
 def audit_run(info: Any, exit_code: int, error: str | None = None, argv: Sequence[str] | None = None) -> str | None:
-    """Append the record of a finished `generate`/`check`/`adopt` run, if a log is named; return the log path.
+    """Append the record of a finished `generate`/`check`/`adopt`/`rollout` run, if a log is named; return the log path.
 
     `info` is the CLI's RunInfo (command, intent_sha256, clusters, counts, audit_log); where a
     run failed before the command filled it in, the command and `--audit-log` come from `argv`.
@@ -194,6 +199,7 @@ def audit_run(info: Any, exit_code: int, error: str | None = None, argv: Sequenc
         exit_code,
         error,
         flags=flag_names(argv),
+        waves=list(getattr(info, "waves", None) or []),
     )
     append_audit(path, record)
     return path

@@ -1,0 +1,497 @@
+"""A rollout: apply the generated cluster roots wave by wave, verify each wave with the check
+engine, and halt before the next wave on a failed apply or a finding at or above `--fail-on`.
+
+The pieces are callable on their own (`check_output_dir`, `parse_verify`, `cluster_roots`,
+`dry_run_lines`, `verify_wave`, `run_rollout`, `format_summary`); the CLI only wires them.
+
+"A new finding" is kept simple: any finding at or above `--fail-on` on a cluster of the wave
+as the check sees it after the apply (the check is stateless; there is no earlier baseline).
+Clusters skipped on `--resume` are verified again with their wave.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from intent.check.findings import Finding, Severity
+from intent.check.run import check_cluster
+from intent.errors import OutputError, UsageError
+from intent.generate.writer import read_manifest
+from intent.plan import plan_fleet, shared_federated_identities
+from intent.progress import progress_bar
+from intent.quoting import clip, quote
+from intent.rollout.journal import Journal, JournalState, new_run_id, prepare_directory, read_journal, utc_now
+from intent.rollout.terraform import ApplyResult, apply_wave, commands
+from intent.rollout.waves import Wave
+
+SNAPSHOT_DIR_ENV = "FLEET_INTENT_SNAPSHOT_DIR"
+SNAPSHOT_CLUSTERS_ENV = "FLEET_INTENT_CLUSTERS"
+SNAPSHOT_WAVE_ENV = "FLEET_INTENT_WAVE"
+LOG_TAIL_LINES = 3
+MAX_FAILING_SHOWN = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """How a wave is verified: `live`, `snapshot` (of `directory`, refreshed by `command`) or `none`."""
+
+    kind: str
+    directory: str | None = None
+    command: str | None = None
+
+    def describe(self) -> str:
+        if self.kind == "snapshot":
+            return f"snapshot {self.directory}" + (" (refreshed by --snapshot-command)" if self.command else "")
+        return {"live": "live", "none": "none"}[self.kind]
+
+
+@dataclass(slots=True)
+class RolloutOptions:
+    """Everything a rollout needs besides the intent and the waves."""
+
+    out_dir: str
+    terraform: str  # resolved absolute path
+    verification: Verification
+    journal_path: str
+    resume: bool = False
+    concurrency: int = 4
+    fail_on: Severity = Severity.HIGH
+    timeout: float = 20.0  # seconds per cluster, live verification
+    now: dt.datetime | None = None
+    progress: bool = False
+
+
+@dataclass(slots=True)
+class WaveOutcome:
+    """What happened to one wave's clusters."""
+
+    wave: Wave
+    applied: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # applied earlier with this intent (--resume)
+    failed: dict[str, ApplyResult] = field(default_factory=dict)
+    verified: str | None = None  # "ok" | "blocked" | "not verified" | None (never reached)
+    blocking: dict[str, list[Finding]] = field(default_factory=dict)  # cluster -> findings >= fail-on
+
+    @property
+    def pending(self) -> list[str]:
+        done = set(self.applied) | set(self.skipped) | set(self.failed)
+        return [c for c in self.wave.clusters if c not in done]
+
+    def to_audit(self) -> dict:
+        """The wave as the audit line records it: names and counts, no values of the user's flags."""
+        return {
+            "name": self.wave.name,
+            "clusters": list(self.wave.clusters),
+            "applied": len(self.applied),
+            "skipped": len(self.skipped),
+            "failed": len(self.failed),
+            "pending": len(self.pending),
+            "verified": self.verified,
+        }
+
+
+@dataclass(slots=True)
+class RolloutResult:
+    """How the rollout ended: every wave's outcome, and why it halted, if it did."""
+
+    run: str
+    intent_sha256: str
+    waves: list[WaveOutcome]
+    journal_path: str
+    log_dir: str
+    halted: str | None = None  # the reason, one line
+    halted_wave: str | None = None
+    interrupted: bool = False
+    fleet: dict[str | None, list[str]] = field(default_factory=dict)  # intent sha256 (None: never applied) -> clusters
+
+    @property
+    def exit_code(self) -> int:
+        return 130 if self.interrupted else 1 if self.halted else 0
+
+
+def check_output_dir(out_dir: str, loaded, intent_path: str) -> None:
+    """Refuse an output directory not generated from this intent (UsageError): its MANIFEST.json
+    must name the intent's sha256. The files are not re-rendered: the roots may be edited copies."""
+    fix = f"run `fleet-intent generate {intent_path} -o {out_dir}` first"
+    if not os.path.isdir(out_dir):
+        raise UsageError(f"-o {out_dir}: no such directory; {fix}")
+    try:
+        manifest = read_manifest(Path(out_dir))
+    except OutputError as exc:
+        raise UsageError(f"-o {exc}") from None
+    if manifest is None:
+        raise UsageError(f"{os.path.join(out_dir, 'MANIFEST.json')}: not found; {fix}")
+    generated_from = manifest["intent"]["sha256"]
+    if generated_from != loaded.sha256:
+        raise UsageError(
+            f"{out_dir} was generated from another revision of {intent_path} "
+            f"(intent sha256 {generated_from[:12]}, now {loaded.sha256[:12]}); {fix}"
+        )
+
+
+def cluster_roots(out_dir: str, clusters: list[str]) -> dict[str, str]:
+    """cluster -> its root `DIR/clusters/<cluster>` (UsageError naming the first one missing)."""
+    roots = {}
+    for cluster in clusters:
+        root = os.path.abspath(os.path.join(out_dir, "clusters", cluster))
+        if not os.path.isdir(root):
+            raise UsageError(f"{os.path.join(out_dir, 'clusters', cluster)}: no root for cluster {cluster}; run `fleet-intent generate` for it")
+        roots[cluster] = root
+    return roots
+
+
+def parse_verify(text: str, snapshot_command: str | None) -> Verification:
+    """`--verify live|none|snapshot=DIR` (+ `--snapshot-command`) as a Verification (UsageError)."""
+    if text in ("live", "none"):
+        if snapshot_command:
+            raise UsageError(f"--snapshot-command needs --verify snapshot=DIR (not {text})")
+        return Verification(text)
+    kind, sep, directory = text.partition("=")
+    if kind != "snapshot" or not sep or not directory:
+        raise UsageError(f"--verify {quote(text)}: give live, none or snapshot=DIR")
+    if not snapshot_command and not os.path.isdir(directory):
+        raise UsageError(f"--verify snapshot={quote(directory)}: no such directory (or give --snapshot-command to write it)")
+    return Verification("snapshot", directory, snapshot_command or None)
+
+
+def log_directory(journal_path: str, run: str) -> str:
+    """Where a run's per-cluster logs go: `logs/<run id>/` beside the journal."""
+    return os.path.join(os.path.dirname(journal_path) or ".", "logs", run)
+
+
+def check_journal_outside(journal_path: str, out_dir: str) -> None:
+    """The journal (and the logs beside it) must not live inside the output directory."""
+    journal_dir = os.path.realpath(os.path.dirname(os.path.abspath(journal_path)))
+    out = os.path.realpath(out_dir)
+    if journal_dir == out or journal_dir.startswith(out + os.sep):
+        raise UsageError(f"--journal {journal_path}: inside the output directory {out_dir}; keep it outside (default .fleet-intent/rollout.jsonl)")
+
+
+def resume_notes(state: JournalState | None, journal_path: str, sha256: str, resume: bool, clusters: list[str]) -> list[str]:
+    """What the journal means for this run, as lines for the operator."""
+    if state is None:
+        return [f"note: no journal at {journal_path}: nothing to resume, every cluster is applied"] if resume else []
+    notes = list(state.warnings)
+    if not resume:
+        if state.last_run and state.last_run_end != "done" and state.last_run_sha256 == sha256:
+            notes.append(f"note: run {state.last_run} did not finish; --resume would continue it (this run applies every cluster)")
+        return notes
+    older = [c for c in clusters if c in state.clusters and state.clusters[c].outcome == "applied" and state.clusters[c].intent_sha256 != sha256]
+    if older:
+        notes.append(
+            f"note: {len(older)} cluster(s) last applied from another intent revision ({', '.join(older[:5])}"
+            f"{' ...' if len(older) > 5 else ''}); they are applied again from {sha256[:12]}"
+        )
+    return notes
+
+
+def dry_run_lines(waves: list[Wave], roots: dict[str, str], terraform: str, verification: Verification,
+                  state: JournalState | None, resume: bool, sha256: str,
+                  exclusive: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+    """What a rollout would do, wave by wave; runs and writes nothing."""
+    lines = [f"dry run: {len(waves)} wave(s), {sum(len(w.clusters) for w in waves)} cluster(s), verify: {verification.describe()}"]
+    steps = [" ".join(argv) for argv in commands(terraform)]
+    for number, wave in enumerate(waves, start=1):
+        lines.append(f"wave {number} {wave.name} ({wave.spec}): {', '.join(wave.clusters)}")
+        for cluster in wave.clusters:
+            if resume and state is not None and state.applied_with(cluster, sha256):
+                lines.append(f"  {cluster}: skip (applied from {sha256[:12]} in run {state.clusters[cluster].run})")
+                continue
+            lines.append(f"  {cluster}: in {roots[cluster]}")
+            lines += [f"    {step}" for step in steps]
+        for resource, sharing in _shared_within(wave, exclusive or {}):
+            lines.append(f"  one at a time: {', '.join(sharing)} (each writes {resource})")
+        if verification.kind == "none":
+            lines.append("  then: no verification (--verify none)")
+        else:
+            lines.append(f"  then: check {', '.join(wave.clusters)} ({verification.describe()}); halt on a finding or a failed apply")
+    return lines
+
+
+@contextmanager
+def stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
+    """While inside, SIGINT sets `stop` instead of raising: running Terraform processes (which
+    got the same Ctrl-C from the terminal) are waited for and recorded. Outside the main
+    thread signals cannot be caught, and nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def note(signum, frame) -> None:
+        if not stop.is_set():
+            os.write(2, b"interrupt: starting no more clusters; waiting for running terraform to stop\n")
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def verify_wave(loaded, plans: dict, wave: Wave, options: RolloutOptions, log_dir: str) -> tuple[dict[str, tuple[str, list[Finding]]], str | None]:
+    """Check the wave's clusters: ({cluster: (status, findings)}, None) or ({}, why it could
+    not be verified) when the snapshot command failed."""
+    verification = options.verification
+    if verification.kind == "live":
+        from intent.observe.collect import LiveSource
+
+        source = LiveSource(concurrency=max(options.concurrency, 1), timeout=options.timeout)
+    else:
+        problem = _refresh_snapshot(verification, wave, log_dir) if verification.command else None
+        if problem:
+            return {}, problem
+        from intent.observe.snapshot import SnapshotDirSource
+
+        source = SnapshotDirSource(verification.directory)
+    checked = {}
+    for plan, documents in source.collect([plans[c] for c in wave.clusters]):
+        checked[plan.name] = check_cluster(plan, documents)
+    return checked, None
+
+
+def _refresh_snapshot(verification: Verification, wave: Wave, log_dir: str) -> str | None:
+    """Run the user's snapshot command (through the shell) for the wave; the problem, or None."""
+    os.makedirs(verification.directory, exist_ok=True)
+    log_path = os.path.join(log_dir, f"snapshot-{wave.name}.log")
+    env = {
+        **os.environ,
+        SNAPSHOT_CLUSTERS_ENV: ",".join(wave.clusters),
+        SNAPSHOT_DIR_ENV: os.path.abspath(verification.directory),
+        SNAPSHOT_WAVE_ENV: wave.name,
+    }
+    with open(log_path, "ab") as log:
+        try:
+            code = subprocess.run(verification.command, shell=True, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT).returncode
+        except OSError as exc:
+            return f"--snapshot-command could not run: {exc.strerror or exc}"
+    if code != 0:
+        return f"--snapshot-command exited {code} (log: {log_path})"
+    return None
+
+
+def run_rollout(loaded, waves: list[Wave], options: RolloutOptions, echo: Callable[[str], None]) -> RolloutResult:
+    """Apply and verify wave by wave, journaling every outcome; halt before the next wave on a
+    failed apply, a blocking finding or Ctrl-C. `echo` receives one progress line at a time."""
+    sha = loaded.sha256
+    names = [c for wave in waves for c in wave.clusters]
+    roots = cluster_roots(options.out_dir, names)
+    prepare_directory(options.journal_path)
+    state = read_journal(options.journal_path)
+    run = new_run_id()
+    journal = Journal(options.journal_path, run)
+    log_dir = log_directory(options.journal_path, run)
+    result = RolloutResult(run, sha, [WaveOutcome(w) for w in waves], options.journal_path, log_dir)
+    now = options.now or dt.datetime.now(dt.timezone.utc)
+    fleet = plan_fleet(loaded.intent, now, names)
+    plans = {p.name: p for p in fleet.clusters}
+    exclusive = exclusive_resources(fleet)
+    stop = threading.Event()
+
+    with journal.run_lock(), stop_on_interrupt(stop):
+        os.makedirs(log_dir, exist_ok=True)
+        for note in resume_notes(state, options.journal_path, sha, options.resume, names):
+            echo(note)
+        journal.append("start", intent_sha256=sha, intent=loaded.path, out=options.out_dir, started=utc_now(),
+                       resume=options.resume, waves=[{"name": w.name, "clusters": list(w.clusters)} for w in waves])
+        for warning in journal.warnings:
+            echo(f"warning: {warning}")
+        current = waves[0].name if waves else None
+        for outcome in result.waves:
+            if stop.is_set():
+                break
+            current = outcome.wave.name
+            _run_wave(loaded, outcome, options, state, roots, plans, exclusive, journal, result, stop, echo)
+            if result.halted or stop.is_set():
+                break
+        if stop.is_set():
+            result.interrupted = True
+            if not result.halted:
+                result.halted = "interrupted (Ctrl-C)"
+                result.halted_wave = current
+                journal.append("halted", wave=result.halted_wave, reason=result.halted, intent_sha256=sha, interrupted=True)
+        elif not result.halted:
+            journal.append("done", intent_sha256=sha)
+    result.fleet = fleet_revisions(read_journal(options.journal_path), names)
+    return result
+
+
+def _run_wave(loaded, outcome: WaveOutcome, options: RolloutOptions, state: JournalState | None, roots: dict[str, str],
+              plans: dict, exclusive: dict[str, tuple[str, ...]], journal: Journal, result: RolloutResult, stop: threading.Event, echo: Callable[[str], None]) -> None:
+    wave, sha = outcome.wave, loaded.sha256
+    if options.resume and state is not None:
+        outcome.skipped = [c for c in wave.clusters if state.applied_with(c, sha)]
+    todo = {c: roots[c] for c in wave.clusters if c not in outcome.skipped}
+    echo(f"wave {wave.name}: applying {len(todo)} cluster(s)" + (f", {len(outcome.skipped)} already applied from this intent" if outcome.skipped else ""))
+
+    with progress_bar(options.progress and bool(todo), len(todo), f"wave {wave.name}") as advance:
+        def record(done: ApplyResult) -> None:
+            fields = dict(cluster=done.cluster, wave=wave.name, intent_sha256=sha, started=done.started, ended=done.ended,
+                          log=done.log, exit_code=done.exit_code)
+            if done.ok:
+                journal.append("applied", **fields)
+                outcome.applied.append(done.cluster)
+            else:
+                journal.append("failed", step=done.step, interrupted=done.interrupted, **fields)
+                outcome.failed[done.cluster] = done
+            advance(done.cluster)
+
+        apply_wave(options.terraform, todo, result.log_dir, options.concurrency, stop, utc_now, record, exclusive)
+
+    if outcome.failed and not stop.is_set():
+        failed = sorted(outcome.failed)
+        result.halted, result.halted_wave = f"terraform failed on {len(failed)} cluster(s) of wave {wave.name}: {', '.join(failed[:5])}", wave.name
+        journal.append("halted", wave=wave.name, reason=result.halted, clusters=failed, intent_sha256=sha)
+        return
+    if stop.is_set():
+        return
+    if options.verification.kind == "none":
+        outcome.verified = "not verified"
+        echo(f"wave {wave.name}: not verified (--verify none)")
+        return
+    echo(f"wave {wave.name}: verifying {len(wave.clusters)} cluster(s) ({options.verification.describe()})")
+    checked, problem = verify_wave(loaded, plans, wave, options, result.log_dir)
+    if problem:
+        outcome.verified = "blocked"
+        result.halted, result.halted_wave = f"wave {wave.name} could not be verified: {problem}", wave.name
+        journal.append("halted", wave=wave.name, reason=result.halted, intent_sha256=sha)
+        return
+    for cluster in wave.clusters:
+        status, findings = checked[cluster]
+        blocking = [f for f in findings if f.severity.at_least(options.fail_on)]
+        if blocking:
+            outcome.blocking[cluster] = blocking
+        journal.append("verified", cluster=cluster, wave=wave.name, intent_sha256=sha, ok=not blocking, status=status,
+                       blocking=len(blocking), rules=sorted({f.rule for f in blocking}))
+    outcome.verified = "blocked" if outcome.blocking else "ok"
+    if outcome.blocking:
+        clusters = sorted(outcome.blocking)
+        result.halted = (f"{sum(len(v) for v in outcome.blocking.values())} finding(s) at or above {options.fail_on.value} "
+                         f"on wave {wave.name}: {', '.join(clusters[:5])}")
+        result.halted_wave = wave.name
+        journal.append("halted", wave=wave.name, reason=result.halted, clusters=clusters, intent_sha256=sha)
+
+
+def _shared_within(wave: Wave, exclusive: dict[str, tuple[str, ...]]) -> list[tuple[str, list[str]]]:
+    by_resource: dict[str, list[str]] = {}
+    for cluster in wave.clusters:
+        for resource in exclusive.get(cluster, ()):
+            by_resource.setdefault(resource, []).append(cluster)
+    return [(resource, clusters) for resource, clusters in sorted(by_resource.items()) if len(clusters) > 1]
+
+
+def exclusive_resources(fleet) -> dict[str, tuple[str, ...]]:
+    """cluster -> the shared resources its root writes that no other root may write at the same
+    time: AKS managed identities federated by several roots (Entra answers concurrent federated
+    credential writes on one identity with 409; docs/generate.md)."""
+    out: dict[str, list[str]] = {}
+    for identity, clusters in shared_federated_identities(fleet):
+        for cluster in clusters:
+            out.setdefault(cluster, []).append(identity)
+    return {cluster: tuple(names) for cluster, names in out.items()}
+
+
+def fleet_revisions(state: JournalState | None, clusters: list[str]) -> dict[str | None, list[str]]:
+    """intent sha256 -> the clusters whose last successful apply was from it (None: no apply
+    on record, or the last one failed)."""
+    split: dict[str | None, list[str]] = {}
+    for cluster in clusters:
+        known = state.clusters.get(cluster) if state else None
+        key = known.intent_sha256 if known is not None and known.outcome == "applied" else None
+        split.setdefault(key, []).append(cluster)
+    return split
+
+
+def format_summary(result: RolloutResult, resume_hint: str | None = None) -> str:
+    """One screen: per wave its counts, the failing clusters with their log's last lines, and
+    which intent revision each part of the fleet now runs."""
+    if result.halted:
+        head = f"rollout {result.run} halted at wave {result.halted_wave}: {result.halted}"
+    elif any(o.verified == "not verified" for o in result.waves):
+        head = f"rollout {result.run} done: every wave applied, none verified (--verify none)"
+    else:
+        head = f"rollout {result.run} done: every wave applied and verified"
+    rows = [("wave", "clusters", "applied", "skipped", "failed", "pending", "verified")]
+    for o in result.waves:
+        rows.append((o.wave.name, str(len(o.wave.clusters)), str(len(o.applied)), str(len(o.skipped)),
+                     str(len(o.failed)), str(len(o.pending)), o.verified or "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [clip(head, 400), ""]
+    lines += ["  ".join(cell.ljust(w) if i == 0 or i == 6 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
+              for row in rows]
+    failing = _failing(result)
+    if failing:
+        lines += ["", "failing clusters:"]
+        for cluster, detail, log in failing[:MAX_FAILING_SHOWN]:
+            lines.append(f"  {cluster}: {detail}")
+            if log:
+                lines.append(f"    log: {log}")
+                lines += [f"    | {clip(text, 160)}" for text in _tail(log, LOG_TAIL_LINES)]
+        if len(failing) > MAX_FAILING_SHOWN:
+            lines.append(f"  ... and {len(failing) - MAX_FAILING_SHOWN} more (see the journal)")
+    lines.append("")
+    lines.append("fleet: " + _fleet_line(result))
+    lines.append(f"journal: {result.journal_path}   logs: {result.log_dir}")
+    if result.halted and resume_hint:
+        lines.append(f"resume: {resume_hint}")
+    return "\n".join(lines) + "\n"
+
+
+def _failing(result: RolloutResult) -> list[tuple[str, str, str | None]]:
+    out = []
+    for o in result.waves:
+        for cluster, done in sorted(o.failed.items()):
+            if done.interrupted:
+                detail = f"interrupted during terraform {done.step or 'init'}"
+            elif done.exit_code is None:
+                detail = f"terraform {done.step} could not run"
+            else:
+                detail = f"terraform {done.step} exited {done.exit_code}"
+            out.append((cluster, detail, done.log))
+        for cluster, findings in sorted(o.blocking.items()):
+            shown = "; ".join(_finding_line(f) for f in findings[:3])
+            more = f" (+{len(findings) - 3} more)" if len(findings) > 3 else ""
+            out.append((cluster, f"{len(findings)} finding(s): {shown}{more}", None))
+    return out
+
+
+def _finding_line(finding: Finding) -> str:
+    text = f"{finding.rule} {finding.severity.value} {finding.object}"
+    if finding.expected is not None or finding.actual is not None:
+        text += f" (expected {clip(str(finding.expected), 40)}, actual {clip(str(finding.actual), 40)})"
+    return text
+
+
+def _fleet_line(result: RolloutResult) -> str:
+    parts = []
+    current = result.fleet.get(result.intent_sha256, [])
+    parts.append(f"{len(current)} cluster(s) run this intent ({result.intent_sha256[:12]})")
+    for sha, clusters in sorted(result.fleet.items(), key=lambda item: item[0] or ""):
+        if sha is None or sha == result.intent_sha256:
+            continue
+        parts.append(f"{len(clusters)} run {sha[:12]} ({', '.join(clusters[:3])}{' ...' if len(clusters) > 3 else ''})")
+    unknown = result.fleet.get(None, [])
+    if unknown:
+        parts.append(f"{len(unknown)} have no successful apply on record ({', '.join(unknown[:3])}{' ...' if len(unknown) > 3 else ''})")
+    return "; ".join(parts)
+
+
+def _tail(path: str, count: int) -> list[str]:
+    """The last `count` non-empty lines of a log (reading at most its last 64 KiB)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - 65536))
+            text = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return []
+    return [line for line in text.splitlines() if line.strip()][-count:]
