@@ -338,6 +338,21 @@ def test_after_step_2_the_access_entry_holds_what_the_bindings_gave(run, snap):
     assert found["equivalent"] and found["before"] == found["after"] == [grant("view")] and code == 0
 
 
+def test_intent_sets_the_scope_of_the_policies_it_names_and_other_policies_stay(run, snap):
+    """EKS takes a policy once per entry: applying the intent gives AmazonEKSViewPolicy the
+    intent's namespaces; a policy the intent does not name stays on the entry."""
+    nodes_entered(snap)
+    add_entry(snap, AUDITOR, policies=[("AmazonEKSViewPolicy", ["payments"]), ("AmazonEKSAdminViewPolicy", [])])
+    code, report, _ = migrate(run, snap)
+    found = mapping(report, AUDITOR)
+    assert code == 0 and found["equivalent"]
+    assert found["becomes"]["accessPolicies"] == [
+        {"policy": "AmazonEKSAdminViewPolicy", "scope": "cluster", "namespaces": []},
+        {"policy": "AmazonEKSViewPolicy", "scope": "namespace", "namespaces": ["payments", "payments-batch"]},
+    ]
+    assert found["after"] == [grant("other:AmazonEKSAdminViewPolicy"), grant("view", "payments"), grant("view", "payments-batch")]
+
+
 # ---- mappings without an equivalent ----
 
 def test_map_accounts_has_no_equivalent(run, snap):

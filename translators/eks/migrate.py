@@ -269,8 +269,14 @@ class _Context:
     def subject_access(self, kind: str, name: str) -> set[Access]:
         return {Access(b.level, b.namespace or "") for b in self.bindings.get((kind, name), [])}
 
-    def entry_access(self, entry: _Entry) -> set[Access]:
-        out = {Access(EKS_POLICY_LEVELS.get(name, f"other:{name}"), ns) for name, namespaces in entry.policies for ns in namespaces or ("",)}
+    def entry_access(self, entry: _Entry, replaced: frozenset[str] = frozenset()) -> set[Access]:
+        """What an access entry gives: its policies (but those named in `replaced`), its groups'
+        and its username's bindings."""
+        out = {
+            Access(EKS_POLICY_LEVELS.get(name, f"other:{name}"), ns)
+            for name, namespaces in entry.policies if name not in replaced
+            for ns in namespaces or ("",)
+        }
         for group in entry.groups:
             out |= self.subject_access("Group", group)
         if entry.username:
@@ -351,9 +357,13 @@ class _Context:
         if username:
             mapped |= self.subject_access("User", username)
 
+        # Applying the intent sets the scope of each policy it names (EKS takes a policy once per
+        # entry); the entry's other policies, groups and username stay (Optional+Computed).
+        intent_names = frozenset(name for name, _ in intent_policies)
         entry_access = self.entry_access(entry) if entry else set()
+        kept_access = self.entry_access(entry, intent_names) if entry else set()
         before = frozenset(mapped | entry_access)
-        after = frozenset(intent_access | entry_access)
+        after = frozenset(intent_access | kept_access)
         lost = uncovered(before, after)
         if MASTERS in groups and Access("cluster-admin") in after:
             notes.append("system:masters bypasses RBAC (and webhooks) where AmazonEKSClusterAdminPolicy is evaluated by "
@@ -362,11 +372,11 @@ class _Context:
 
         # The suggested entry: the intent's policies and the existing entry's, plus the groups
         # whose bindings give something the policies do not.
-        needed = [g for g in carried_groups if uncovered(frozenset(group_access[g]), frozenset(intent_access | entry_access))]
+        needed = [g for g in carried_groups if uncovered(frozenset(group_access[g]), after)]
         kubernetes_groups = tuple(sorted(set(entry.groups if entry else ()) | set(needed)))
         principal = entry.arn if entry else intent_entry["principal"] if intent_entry else arn
         after_username = (entry.username if entry and entry.username else _standard_username(principal, match))
-        policies = sorted(set(intent_policies) | set(entry.policies if entry else ()))
+        policies = sorted(set(intent_policies) | {p for p in (entry.policies if entry else ()) if p[0] not in intent_names})
         becomes = AccessEntryPlan("STANDARD", principal, after_username, tuple(policies), kubernetes_groups, exists=entry is not None)
 
         if username and username != after_username:
