@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from intent.cli.main import RunInfo, audit_log_option, echo_warnings, intent_argument, load, now_option, select_clusters
+from intent.cli.main import RunInfo, echo_warnings, intent_argument, load, now_option, select_clusters
 from intent.errors import UsageError
 
 
@@ -24,7 +24,6 @@ from intent.errors import UsageError
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=20.0, show_default=True,
               help="Seconds reading the cluster may take, all calls and retries included (--live).")
 @now_option
-@audit_log_option
 @click.pass_context
 def command(ctx: click.Context, intent_path, cluster_name, snapshot_dir, live, fmt, timeout, now_text) -> None:
     """Report, for every aws-auth mapping of EKS cluster NAME, the access entry it becomes (with
