@@ -232,6 +232,18 @@ def test_custom_group_beside_an_intent_group_only_the_custom_one_is_suggested(ru
     assert found["lost"] == [grant("other:Role/deployer", "payments")]
 
 
+def test_fleet_intent_group_the_intent_no_longer_grants_is_not_suggested_as_a_group(run, snap):
+    """The fleet-intent:* bindings belong to the CONFIG_MAP root and go at step 2: a grant they
+    give that the intent does not is to be granted in the intent, not carried by the group."""
+    nodes_entered(snap)
+    add_role(snap, DEPLOYER, ["fleet-intent:payments:edit"])
+    code, report, _ = migrate(run, snap)
+    found = mapping(report, DEPLOYER)
+    assert code == 1 and found["lost"] == [grant("edit", "payments"), grant("edit", "payments-batch")]
+    assert found["becomes"]["kubernetesGroups"] == []
+    assert any(a.startswith("grant edit in payments, edit in payments-batch to") for a in found["actions"])
+
+
 def test_system_group_on_a_principal_mapping_cannot_be_carried(run, snap):
     nodes_entered(snap)
     add_role(snap, DEPLOYER, ["system:bootstrappers", "ci-deployers"])

@@ -50,6 +50,10 @@ from .render import access_entries
 MODES = ("CONFIG_MAP", "API_AND_CONFIG_MAP", "API")
 # The access entry type a node role's mapping becomes (creating-access-entries.adoc).
 NODE_ENTRY_TYPES = {"linux": "EC2_LINUX", "windows": "EC2_WINDOWS", "fargate": "FARGATE_LINUX"}
+# The groups fleet-intent's CONFIG_MAP roots map principals to (render.aws_auth_group): their
+# bindings live in that root's rbac.tf and go when step 2 regenerates it, so they are never
+# suggested as an access entry's kubernetesGroups.
+FLEET_INTENT_GROUPS = "fleet-intent:"
 NODE_USERNAMES = {"EC2_LINUX": "system:node:{{EC2PrivateDNSName}}", "EC2_WINDOWS": "system:node:{{EC2PrivateDNSName}}",
                   "FARGATE_LINUX": "system:node:{{SessionName}}"}
 
@@ -372,7 +376,8 @@ class _Context:
 
         # The suggested entry: the intent's policies and the existing entry's, plus the groups
         # whose bindings give something the policies do not.
-        needed = [g for g in carried_groups if uncovered(frozenset(group_access[g]), after)]
+        needed = [g for g in carried_groups
+                  if not g.startswith(FLEET_INTENT_GROUPS) and uncovered(frozenset(group_access[g]), after)]
         kubernetes_groups = tuple(sorted(set(entry.groups if entry else ()) | set(needed)))
         principal = entry.arn if entry else intent_entry["principal"] if intent_entry else arn
         after_username = (entry.username if entry and entry.username else _standard_username(principal, match))
