@@ -24,7 +24,9 @@ from intent.errors import FleetIntentError, IntentError, UsageError
 DEBUG_ENV = "FLEET_INTENT_DEBUG"  # set: an internal error also prints its traceback
 
 # Modules under intent/cli/ that each define `command` (a click command).
-COMMAND_MODULES: tuple[str, ...] = ("generate", "verify", "report", "explain", "snapshot", "check", "adopt", "rollout")
+COMMAND_MODULES: tuple[str, ...] = (
+    "generate", "verify", "report", "explain", "snapshot", "check", "adopt", "migrate_eks", "rollout",
+)
 
 
 class RunInfo:

@@ -31,7 +31,10 @@ REQUIRED = {
     "aks": ("azure/cluster.json", "azure/role-assignments.json", "azure/federated-credentials.json"),
 }
 OPTIONAL = {
-    "eks": ("kubernetes/aws-auth.json",),
+    # Access entries are required where the intent expects them; on a cluster the intent still
+    # calls CONFIG_MAP they are read when present: it may already run API_AND_CONFIG_MAP (half
+    # way through a migration), and the live reader reads them then too.
+    "eks": ("kubernetes/aws-auth.json", "aws/access-entries.json"),
     "gke": (),
     "aks": (),
 }
@@ -97,7 +100,7 @@ class SnapshotDirSource:
             docs[rel] = budget.read(path)
         for rel in OPTIONAL[plan.provider]:
             path = os.path.join(root, rel)
-            if exists(path):
+            if rel not in docs and exists(path):
                 docs[rel] = budget.read(path)
         gsa_dir = os.path.join(root, GSA_DIR)
         if plan.provider == "gke" and exists(gsa_dir):
