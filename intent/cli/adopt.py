@@ -9,9 +9,17 @@ import sys
 import click
 
 from intent.check.findings import Severity
-from intent.cli.main import RunInfo, audit_log_option, echo_warnings, intent_argument, load, now_option, select_clusters
+from intent.cli.main import (
+    RunInfo,
+    audit_log_option,
+    echo_warnings,
+    intent_argument,
+    load,
+    now_option,
+    select_clusters,
+    state_source,
+)
 from intent.errors import UsageError
-from intent.progress import wanted
 
 
 @click.command("adopt")
@@ -42,9 +50,8 @@ def command(ctx: click.Context, intent_path, snapshot_dir, live, output, cluster
     reported as `check` reports them; exit 1 when one is at or above --fail-on."""
     info: RunInfo = ctx.obj if isinstance(ctx.obj, RunInfo) else RunInfo()
     info.command = "adopt"
-    if snapshot_dir and live:
-        raise UsageError("--snapshot and --live are exclusive: read clusters from one source")
-    if not (snapshot_dir or live):
+    source = state_source(snapshot_dir, live, concurrency=concurrency, timeout=timeout)
+    if source is None:
         raise UsageError("nothing to adopt from: give --snapshot DIR or --live")
     loaded, now = load(intent_path, now_text, info)
     echo_warnings(loaded)
@@ -66,14 +73,6 @@ def command(ctx: click.Context, intent_path, snapshot_dir, live, output, cluster
             f"{len(staleness.changed)} changed, {len(staleness.removed)} removed); run "
             f"`fleet-intent generate {intent_path} -o {output}` first"
         )
-    if live:
-        from intent.observe.collect import LiveSource
-
-        source = LiveSource(concurrency=concurrency, timeout=timeout, progress=wanted())
-    else:
-        from intent.observe.snapshot import SnapshotDirSource
-
-        source = SnapshotDirSource(snapshot_dir, progress=wanted())
     result = run_adopt(loaded, fleet, source, now)
     outcomes = write_imports(output, list(result.adoptions), env)
     info.counts = result.report.counts()

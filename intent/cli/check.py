@@ -17,11 +17,11 @@ from intent.cli.main import (
     load,
     now_option,
     select_clusters,
+    state_source,
     write_report,
 )
 from intent.errors import UsageError
 from intent.check.findings import Severity
-from intent.progress import wanted
 from intent.check.formats import FORMATS, format_report
 
 
@@ -52,9 +52,8 @@ def command(ctx: click.Context, intent_path, snapshot_dir, live, terraform, clus
     Terraform templates (--terraform DIR). Exit 1 when a finding is at or above --fail-on."""
     info: RunInfo = ctx.obj if isinstance(ctx.obj, RunInfo) else RunInfo()
     info.command = info.command or "check"
-    if snapshot_dir and live:
-        raise UsageError("--snapshot and --live are exclusive: read clusters from one source")
-    if not (snapshot_dir or live or terraform):
+    source = state_source(snapshot_dir, live, concurrency=concurrency, timeout=timeout)
+    if not (source or terraform):
         raise UsageError("nothing to check: give --snapshot DIR or --live (and/or --terraform DIR)")
     loaded, now = load(intent_path, now_text, info)
     echo_warnings(loaded)
@@ -80,15 +79,7 @@ def command(ctx: click.Context, intent_path, snapshot_dir, live, terraform, clus
     from intent.check.run import run_check
     from intent.check.report import Report
 
-    if snapshot_dir or live:
-        if live:
-            from intent.observe.collect import LiveSource
-
-            source = LiveSource(concurrency=concurrency, timeout=timeout, progress=wanted())
-        else:
-            from intent.observe.snapshot import SnapshotDirSource
-
-            source = SnapshotDirSource(snapshot_dir, progress=wanted())
+    if source is not None:
         report = run_check(loaded, fleet, source, now, extra)
     else:
         report = Report.build(loaded.path, loaded.sha256, [], extra, generated_at=now.isoformat())

@@ -145,6 +145,24 @@ def write_report(path: str, text: str) -> None:
         raise UsageError(f"-o {path}: cannot write ({exc.strerror or exc})") from None
 
 
+def state_source(snapshot_dir: str | None, live: bool, *, concurrency: int = 1, timeout: float = 20.0, progress: bool = True):
+    """The source of cluster documents `--snapshot DIR` or `--live` name (they are exclusive),
+    None when neither is given."""
+    if snapshot_dir and live:
+        raise UsageError("--snapshot and --live are exclusive: read clusters from one source")
+    from intent.progress import wanted
+
+    if live:
+        from intent.observe.collect import LiveSource
+
+        return LiveSource(concurrency=concurrency, timeout=timeout, progress=progress and wanted())
+    if snapshot_dir:
+        from intent.observe.snapshot import SnapshotDirSource
+
+        return SnapshotDirSource(snapshot_dir, progress=progress and wanted())
+    return None
+
+
 def select_clusters(intent, names: tuple[str, ...]) -> list[str] | None:
     """Validate `--cluster` names against the intent; None means all."""
     if not names:

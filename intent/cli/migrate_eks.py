@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from intent.cli.main import RunInfo, echo_warnings, intent_argument, load, now_option, select_clusters
+from intent.cli.main import RunInfo, echo_warnings, intent_argument, load, now_option, select_clusters, state_source
 from intent.errors import UsageError
 
 
@@ -32,9 +32,8 @@ def command(ctx: click.Context, intent_path, cluster_name, snapshot_dir, live, f
     order. Exit 0 when every mapping has its equivalent, 1 while one does not."""
     info: RunInfo = ctx.obj if isinstance(ctx.obj, RunInfo) else RunInfo()
     info.command = "migrate-eks"
-    if snapshot_dir and live:
-        raise UsageError("--snapshot and --live are exclusive: read the cluster from one source")
-    if not (snapshot_dir or live):
+    source = state_source(snapshot_dir, live, timeout=timeout, progress=False)
+    if source is None:
         raise UsageError("nothing to read the cluster from: give --snapshot DIR or --live")
     loaded, now = load(intent_path, now_text, info)
     echo_warnings(loaded)
@@ -49,14 +48,6 @@ def command(ctx: click.Context, intent_path, cluster_name, snapshot_dir, live, f
                          "migrate-eks moves EKS clusters from aws-auth to access entries")
     plan = plan_fleet(loaded.intent, now, selected).clusters[0]
     info.clusters = [plan.name]
-    if live:
-        from intent.observe.collect import LiveSource
-
-        source = LiveSource(concurrency=1, timeout=timeout)
-    else:
-        from intent.observe.snapshot import SnapshotDirSource
-
-        source = SnapshotDirSource(snapshot_dir)
     ((_, documents),) = list(source.collect([plan]))
     try:
         if isinstance(documents, CollectError):
