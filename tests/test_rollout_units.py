@@ -161,3 +161,13 @@ def test_the_audit_line_carries_the_waves_of_a_rollout_only():
     wave = {"name": "canary", "clusters": ["c1"], "applied": 1, "skipped": 0, "failed": 0, "pending": 0, "verified": "ok"}
     record = audit_record("rollout", "a" * 64, ["c1"], {}, 0, environ={}, waves=[wave])
     assert record["waves"] == [wave] and record["command"] == "rollout"
+
+
+def test_a_journal_that_is_not_a_regular_file_is_one_line_usage_error(tmp_path):
+    from intent.errors import UsageError
+
+    path = tmp_path / "rollout.jsonl"
+    path.mkdir()
+    with pytest.raises(UsageError) as caught:
+        read_journal(str(path))
+    assert str(caught.value).startswith(f"journal {path}: ") and "\n" not in str(caught.value)

@@ -19,7 +19,6 @@ import datetime as dt
 import json
 import os
 import secrets
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import Any
 
 from intent.errors import UsageError
 from intent.quoting import clip
+from intent.safeio import InputFileError, read_regular_file
 
 DEFAULT_JOURNAL = os.path.join(".fleet-intent", "rollout.jsonl")
 EVENTS = ("start", "applied", "failed", "verified", "halted", "done")
@@ -75,21 +75,13 @@ class JournalState:
 
 def read_journal(path: str) -> JournalState | None:
     """The journal at `path`, None when there is none (UsageError when it is not a journal)."""
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return None
-    except OSError as exc:
-        raise UsageError(f"journal {path}: cannot read: {exc.strerror}") from None
-    if not stat.S_ISREG(mode):
-        raise UsageError(f"journal {path}: not a regular file")
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_JOURNAL_BYTES + 1)
-    except OSError as exc:
-        raise UsageError(f"journal {path}: cannot read: {exc.strerror}") from None
-    if len(data) > MAX_JOURNAL_BYTES:
-        raise UsageError(f"journal {path}: larger than {MAX_JOURNAL_BYTES} bytes; move it aside and start a new one")
+        data = read_regular_file(path, MAX_JOURNAL_BYTES, f"journal {path}")
+    except InputFileError as exc:
+        hint = "; move it aside and start a new one" if exc.too_large else ""
+        raise UsageError(f"{exc}{hint}") from None
     state = JournalState()
     lines = data.split(b"\n")
     torn = lines.pop()  # after the last newline: empty, or a record a crash cut short
