@@ -49,6 +49,8 @@ def command(ctx: click.Context, intent_path, output, waves_spec, terraform, veri
     loaded, now = load(intent_path, now_text, info)
     echo_warnings(loaded)
     from intent.rollout import run as rollout
+    from intent.rollout.summary import dry_run_lines, format_summary
+    from intent.rollout.verify import parse_verify
     from intent.rollout.journal import read_journal
     from intent.rollout.terraform import resolve_terraform
     from intent.rollout.waves import parse_waves
@@ -56,7 +58,7 @@ def command(ctx: click.Context, intent_path, output, waves_spec, terraform, veri
     clusters = [c.name for c in loaded.intent.clusters]
     waves = parse_waves(waves_spec, clusters)
     info.clusters = clusters
-    verification = rollout.parse_verify(verify, snapshot_command)
+    verification = parse_verify(verify, snapshot_command)
     binary = resolve_terraform(terraform)
     rollout.check_output_dir(output, loaded, intent_path)
     rollout.check_journal_outside(journal_path, output)
@@ -69,7 +71,7 @@ def command(ctx: click.Context, intent_path, output, waves_spec, terraform, veri
         from intent.plan import plan_fleet
 
         exclusive = rollout.exclusive_resources(plan_fleet(loaded.intent, now))
-        for line in rollout.dry_run_lines(waves, roots, binary, verification, state, resume, loaded.sha256, exclusive):
+        for line in dry_run_lines(waves, roots, binary, verification, state, resume, loaded.sha256, exclusive):
             click.echo(line)
         ctx.exit(0)
 
@@ -84,7 +86,7 @@ def command(ctx: click.Context, intent_path, output, waves_spec, terraform, veri
     if journal_path != DEFAULT_JOURNAL:
         words += ["--journal", journal_path]
     hint = "fleet-intent rollout " + " ".join(shlex.quote(w) for w in words) + " ... --resume"
-    click.echo(rollout.format_summary(result, hint), nl=False)
+    click.echo(format_summary(result, hint), nl=False)
     if result.interrupted:
         raise KeyboardInterrupt  # `main` reports it as one line, exit 130, audited
     ctx.exit(result.exit_code)

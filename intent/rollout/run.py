@@ -1,8 +1,9 @@
 """A rollout: apply the generated cluster roots wave by wave, verify each wave with the check
 engine, and halt before the next wave on a failed apply or a finding at or above `--fail-on`.
 
-The pieces are callable on their own (`check_output_dir`, `parse_verify`, `cluster_roots`,
-`dry_run_lines`, `verify_wave`, `run_rollout`, `format_summary`); the CLI only wires them.
+The pieces are callable on their own (`check_output_dir`, `cluster_roots`, `run_rollout`;
+verify.py's `parse_verify` and `verify_wave`; summary.py's `dry_run_lines` and
+`format_summary`); the CLI only wires them.
 
 "A new finding" is kept simple: any finding at or above `--fail-on` on a cluster of the wave
 as the check sees it after the apply (the check is stateless; there is no earlier baseline).
@@ -14,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,35 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from intent.check.findings import Finding, Severity
-from intent.check.run import check_cluster
 from intent.errors import OutputError, UsageError
 from intent.generate.writer import read_manifest
 from intent.plan import plan_fleet, shared_federated_identities
 from intent.progress import progress_bar
-from intent.quoting import clip, quote
 from intent.rollout.journal import Journal, JournalState, new_run_id, prepare_directory, read_journal, utc_now
-from intent.rollout.terraform import ApplyResult, apply_wave, commands
+from intent.rollout.terraform import ApplyResult, apply_wave
+from intent.rollout.verify import Verification, verify_wave
 from intent.rollout.waves import Wave
 
-SNAPSHOT_DIR_ENV = "FLEET_INTENT_SNAPSHOT_DIR"
-SNAPSHOT_CLUSTERS_ENV = "FLEET_INTENT_CLUSTERS"
-SNAPSHOT_WAVE_ENV = "FLEET_INTENT_WAVE"
-LOG_TAIL_LINES = 3
-MAX_FAILING_SHOWN = 8
-
-
-@dataclass(frozen=True, slots=True)
-class Verification:
-    """How a wave is verified: `live`, `snapshot` (of `directory`, refreshed by `command`) or `none`."""
-
-    kind: str
-    directory: str | None = None
-    command: str | None = None
-
-    def describe(self) -> str:
-        if self.kind == "snapshot":
-            return f"snapshot {self.directory}" + (" (refreshed by --snapshot-command)" if self.command else "")
-        return {"live": "live", "none": "none"}[self.kind]
 
 
 @dataclass(slots=True)
@@ -148,20 +128,6 @@ def cluster_roots(out_dir: str, clusters: list[str]) -> dict[str, str]:
     return roots
 
 
-def parse_verify(text: str, snapshot_command: str | None) -> Verification:
-    """`--verify live|none|snapshot=DIR` (+ `--snapshot-command`) as a Verification (UsageError)."""
-    if text in ("live", "none"):
-        if snapshot_command:
-            raise UsageError(f"--snapshot-command needs --verify snapshot=DIR (not {text})")
-        return Verification(text)
-    kind, sep, directory = text.partition("=")
-    if kind != "snapshot" or not sep or not directory:
-        raise UsageError(f"--verify {quote(text)}: give live, none or snapshot=DIR")
-    if not snapshot_command and not os.path.isdir(directory):
-        raise UsageError(f"--verify snapshot={quote(directory)}: no such directory (or give --snapshot-command to write it)")
-    return Verification("snapshot", directory, snapshot_command or None)
-
-
 def log_directory(journal_path: str, run: str) -> str:
     """Where a run's per-cluster logs go: `logs/<run id>/` beside the journal."""
     return os.path.join(os.path.dirname(journal_path) or ".", "logs", run)
@@ -193,29 +159,6 @@ def resume_notes(state: JournalState | None, journal_path: str, sha256: str, res
     return notes
 
 
-def dry_run_lines(waves: list[Wave], roots: dict[str, str], terraform: str, verification: Verification,
-                  state: JournalState | None, resume: bool, sha256: str,
-                  exclusive: dict[str, tuple[str, ...]] | None = None) -> list[str]:
-    """What a rollout would do, wave by wave; runs and writes nothing."""
-    lines = [f"dry run: {len(waves)} wave(s), {sum(len(w.clusters) for w in waves)} cluster(s), verify: {verification.describe()}"]
-    steps = [" ".join(argv) for argv in commands(terraform)]
-    for number, wave in enumerate(waves, start=1):
-        lines.append(f"wave {number} {wave.name} ({wave.spec}): {', '.join(wave.clusters)}")
-        for cluster in wave.clusters:
-            if resume and state is not None and state.applied_with(cluster, sha256):
-                lines.append(f"  {cluster}: skip (applied from {sha256[:12]} in run {state.clusters[cluster].run})")
-                continue
-            lines.append(f"  {cluster}: in {roots[cluster]}")
-            lines += [f"    {step}" for step in steps]
-        for resource, sharing in _shared_within(wave, exclusive or {}):
-            lines.append(f"  one at a time: {', '.join(sharing)} (each writes {resource})")
-        if verification.kind == "none":
-            lines.append("  then: no verification (--verify none)")
-        else:
-            lines.append(f"  then: check {', '.join(wave.clusters)} ({verification.describe()}); halt on a finding or a failed apply")
-    return lines
-
-
 @contextmanager
 def stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
     """While inside, SIGINT sets `stop` instead of raising: running Terraform processes (which
@@ -235,47 +178,6 @@ def stop_on_interrupt(stop: threading.Event) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def verify_wave(loaded, plans: dict, wave: Wave, options: RolloutOptions, log_dir: str) -> tuple[dict[str, tuple[str, list[Finding]]], str | None]:
-    """Check the wave's clusters: ({cluster: (status, findings)}, None) or ({}, why it could
-    not be verified) when the snapshot command failed."""
-    verification = options.verification
-    if verification.kind == "live":
-        from intent.observe.collect import LiveSource
-
-        source = LiveSource(concurrency=max(options.concurrency, 1), timeout=options.timeout)
-    else:
-        problem = _refresh_snapshot(verification, wave, log_dir) if verification.command else None
-        if problem:
-            return {}, problem
-        from intent.observe.snapshot import SnapshotDirSource
-
-        source = SnapshotDirSource(verification.directory)
-    checked = {}
-    for plan, documents in source.collect([plans[c] for c in wave.clusters]):
-        checked[plan.name] = check_cluster(plan, documents)
-    return checked, None
-
-
-def _refresh_snapshot(verification: Verification, wave: Wave, log_dir: str) -> str | None:
-    """Run the user's snapshot command (through the shell) for the wave; the problem, or None."""
-    os.makedirs(verification.directory, exist_ok=True)
-    log_path = os.path.join(log_dir, f"snapshot-{wave.name}.log")
-    env = {
-        **os.environ,
-        SNAPSHOT_CLUSTERS_ENV: ",".join(wave.clusters),
-        SNAPSHOT_DIR_ENV: os.path.abspath(verification.directory),
-        SNAPSHOT_WAVE_ENV: wave.name,
-    }
-    with open(log_path, "ab") as log:
-        try:
-            code = subprocess.run(verification.command, shell=True, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT).returncode
-        except OSError as exc:
-            return f"--snapshot-command could not run: {exc.strerror or exc}"
-    if code != 0:
-        return f"--snapshot-command exited {code} (log: {log_path})"
-    return None
 
 
 def run_rollout(loaded, waves: list[Wave], options: RolloutOptions, echo: Callable[[str], None]) -> RolloutResult:
@@ -358,7 +260,7 @@ def _run_wave(loaded, outcome: WaveOutcome, options: RolloutOptions, state: Jour
         echo(f"wave {wave.name}: not verified (--verify none)")
         return
     echo(f"wave {wave.name}: verifying {len(wave.clusters)} cluster(s) ({options.verification.describe()})")
-    checked, problem = verify_wave(loaded, plans, wave, options, result.log_dir)
+    checked, problem = verify_wave(plans, wave, options.verification, options.concurrency, options.timeout, result.log_dir)
     if problem:
         outcome.verified = "blocked"
         result.halted, result.halted_wave = f"wave {wave.name} could not be verified: {problem}", wave.name
@@ -380,7 +282,8 @@ def _run_wave(loaded, outcome: WaveOutcome, options: RolloutOptions, state: Jour
         journal.append("halted", wave=wave.name, reason=result.halted, clusters=clusters, intent_sha256=sha)
 
 
-def _shared_within(wave: Wave, exclusive: dict[str, tuple[str, ...]]) -> list[tuple[str, list[str]]]:
+def shared_within(wave: Wave, exclusive: dict[str, tuple[str, ...]]) -> list[tuple[str, list[str]]]:
+    """(resource, the wave's clusters writing it) for each resource that more than one of them writes."""
     by_resource: dict[str, list[str]] = {}
     for cluster in wave.clusters:
         for resource in exclusive.get(cluster, ()):
@@ -410,88 +313,3 @@ def fleet_revisions(state: JournalState | None, clusters: list[str]) -> dict[str
     return split
 
 
-def format_summary(result: RolloutResult, resume_hint: str | None = None) -> str:
-    """One screen: per wave its counts, the failing clusters with their log's last lines, and
-    which intent revision each part of the fleet now runs."""
-    if result.halted:
-        head = f"rollout {result.run} halted at wave {result.halted_wave}: {result.halted}"
-    elif any(o.verified == "not verified" for o in result.waves):
-        head = f"rollout {result.run} done: every wave applied, none verified (--verify none)"
-    else:
-        head = f"rollout {result.run} done: every wave applied and verified"
-    rows = [("wave", "clusters", "applied", "skipped", "failed", "pending", "verified")]
-    for o in result.waves:
-        rows.append((o.wave.name, str(len(o.wave.clusters)), str(len(o.applied)), str(len(o.skipped)),
-                     str(len(o.failed)), str(len(o.pending)), o.verified or "-"))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [clip(head, 400), ""]
-    lines += ["  ".join(cell.ljust(w) if i == 0 or i == 6 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
-              for row in rows]
-    failing = _failing(result)
-    if failing:
-        lines += ["", "failing clusters:"]
-        for cluster, detail, log in failing[:MAX_FAILING_SHOWN]:
-            lines.append(f"  {cluster}: {detail}")
-            if log:
-                lines.append(f"    log: {log}")
-                lines += [f"    | {clip(text, 160)}" for text in _tail(log, LOG_TAIL_LINES)]
-        if len(failing) > MAX_FAILING_SHOWN:
-            lines.append(f"  ... and {len(failing) - MAX_FAILING_SHOWN} more (see the journal)")
-    lines.append("")
-    lines.append("fleet: " + _fleet_line(result))
-    lines.append(f"journal: {result.journal_path}   logs: {result.log_dir}")
-    if result.halted and resume_hint:
-        lines.append(f"resume: {resume_hint}")
-    return "\n".join(lines) + "\n"
-
-
-def _failing(result: RolloutResult) -> list[tuple[str, str, str | None]]:
-    out = []
-    for o in result.waves:
-        for cluster, done in sorted(o.failed.items()):
-            if done.interrupted:
-                detail = f"interrupted during terraform {done.step or 'init'}"
-            elif done.exit_code is None:
-                detail = f"terraform {done.step} could not run"
-            else:
-                detail = f"terraform {done.step} exited {done.exit_code}"
-            out.append((cluster, detail, done.log))
-        for cluster, findings in sorted(o.blocking.items()):
-            shown = "; ".join(_finding_line(f) for f in findings[:3])
-            more = f" (+{len(findings) - 3} more)" if len(findings) > 3 else ""
-            out.append((cluster, f"{len(findings)} finding(s): {shown}{more}", None))
-    return out
-
-
-def _finding_line(finding: Finding) -> str:
-    text = f"{finding.rule} {finding.severity.value} {finding.object}"
-    if finding.expected is not None or finding.actual is not None:
-        text += f" (expected {clip(str(finding.expected), 40)}, actual {clip(str(finding.actual), 40)})"
-    return text
-
-
-def _fleet_line(result: RolloutResult) -> str:
-    parts = []
-    current = result.fleet.get(result.intent_sha256, [])
-    parts.append(f"{len(current)} cluster(s) run this intent ({result.intent_sha256[:12]})")
-    for sha, clusters in sorted(result.fleet.items(), key=lambda item: item[0] or ""):
-        if sha is None or sha == result.intent_sha256:
-            continue
-        parts.append(f"{len(clusters)} run {sha[:12]} ({', '.join(clusters[:3])}{' ...' if len(clusters) > 3 else ''})")
-    unknown = result.fleet.get(None, [])
-    if unknown:
-        parts.append(f"{len(unknown)} have no successful apply on record ({', '.join(unknown[:3])}{' ...' if len(unknown) > 3 else ''})")
-    return "; ".join(parts)
-
-
-def _tail(path: str, count: int) -> list[str]:
-    """The last `count` non-empty lines of a log (reading at most its last 64 KiB)."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            size = handle.tell()
-            handle.seek(max(0, size - 65536))
-            text = handle.read().decode("utf-8", "replace")
-    except OSError:
-        return []
-    return [line for line in text.splitlines() if line.strip()][-count:]
