@@ -455,3 +455,15 @@ def test_one_source(run, snap, sources, words):
     code, _, err = run("migrate-eks", EXAMPLE, "--cluster", "legacy-usw2", "--snapshot", snap, *sources) if sources else \
         run("migrate-eks", EXAMPLE, "--cluster", "legacy-usw2")
     assert code == 2 and words in err
+
+
+def test_table_never_prints_control_characters_read_from_aws_auth(run, snap):
+    """A mapping's username and groups come from the cluster: the table escapes their control
+    characters, so a hostile aws-auth cannot send escape sequences to the terminal."""
+    add_role(snap, BREAKGLASS, ["ops\x1b[2Jteam"], username="break\x1b]0;x\x07glass")
+
+    code, out, _ = migrate(run, snap, fmt="table")
+
+    assert code == 1
+    assert "\x1b" not in out and "\x07" not in out
+    assert "break\\x1b]0;x\\x07glass" in out and "ops\\x1b[2Jteam" in out

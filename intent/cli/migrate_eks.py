@@ -12,6 +12,7 @@ import click
 
 from intent.cli.main import RunInfo, echo_warnings, intent_argument, load, now_option, select_clusters, state_source
 from intent.errors import UsageError
+from intent.safeio import printable
 
 
 @click.command("migrate-eks")
@@ -108,7 +109,9 @@ def format_table(report: dict[str, Any]) -> str:
         lines += [f"      $ {c}" if not c.startswith("set ") else f"      - {c}" for c in step["commands"]]
         if step["irreversible"]:
             lines.append(f"      IRREVERSIBLE: {step['irreversible']}")
-    return "\n".join(lines) + "\n"
+    # ARNs, usernames and groups come from the cluster's aws-auth: no control character of
+    # theirs reaches the terminal.
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def _grants(grants: list[dict[str, Any]]) -> str:
