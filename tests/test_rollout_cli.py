@@ -35,7 +35,7 @@ except KeyboardInterrupt:
     sys.exit(1)
 note("end")
 if sys.argv[1] == "apply" and cluster in os.environ.get("FAKE_TF_FAIL", "").split(","):
-    print("Error: creating namespace: fake failure on " + cluster)
+    print("Error: creating namespace: fake failure on " + cluster + os.environ.get("FAKE_TF_SAYS", ""))
     sys.exit(1)
 print(sys.argv[1] + " complete")
 """
@@ -294,3 +294,14 @@ def test_ctrl_c_waits_for_terraform_and_records_the_interrupted_clusters_as_fail
     assert records[-1]["event"] == "halted" and records[-1]["interrupted"] is True
     assert "halted at wave canary: interrupted" in out
     assert {c["cluster"] for c in calls(tmp_path)} == {"dev-weu", "stage-use1"}  # nothing started after the Ctrl-C
+
+
+def test_log_tails_reach_the_terminal_without_control_characters(run, generated, fake, tmp_path, monkeypatch):
+    """The summary quotes the last lines of a failing root's log, which hold what providers
+    and APIs said: control characters in them are escaped, never printed."""
+    monkeypatch.setenv("FAKE_TF_FAIL", "dev-weu")
+    monkeypatch.setenv("FAKE_TF_SAYS", "\x1b]0;owned\x07\x1b[2J")
+    code, out, _ = rollout(run, generated, fake, tmp_path / "j.jsonl", "--waves", "canary:dev-weu;rest", "--verify", "none")
+    assert code == 1
+    assert "fake failure on dev-weu\\x1b]0;owned\\x07\\x1b[2J" in out
+    assert "\x1b" not in out and "\x07" not in out

@@ -6,6 +6,7 @@ import os
 
 from intent.check.findings import Finding
 from intent.quoting import clip
+from intent.safeio import printable
 from intent.rollout.journal import JournalState
 from intent.rollout.run import RolloutResult, shared_within
 from intent.rollout.terraform import commands
@@ -71,7 +72,9 @@ def format_summary(result: RolloutResult, resume_hint: str | None = None) -> str
     lines.append(f"journal: {result.journal_path}   logs: {result.log_dir}")
     if result.halted and resume_hint:
         lines.append(f"resume: {resume_hint}")
-    return "\n".join(lines) + "\n"
+    # Log tails and findings quote what Terraform and the clusters said: no control character
+    # of theirs reaches the terminal.
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def _failing(result: RolloutResult) -> list[tuple[str, str, str | None]]:
