@@ -24,7 +24,7 @@ from intent.model import (
     azure_principal_on,
     is_upn_user,
 )
-from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, PSA_PREFIX, TEAM_LABEL
+from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, PSA_PREFIX, REVISION_ANNOTATION, TEAM_LABEL
 from intent.quoting import MAX_SHOWN, quote
 
 Found = tuple[tuple, str, bool]
@@ -160,6 +160,12 @@ def _reserved_labels(intent: SecurityIntent) -> list[Found]:
                 why = _reserved_label(key)
                 if why:
                     out.append(_error(("teams", i, "namespaces", j, "labels", key), f"label {key!r} is reserved: {why}; remove it from labels"))
+            if REVISION_ANNOTATION in ns.annotations:
+                out.append(_error(
+                    ("teams", i, "namespaces", j, "annotations", REVISION_ANNOTATION),
+                    f"annotation {REVISION_ANNOTATION!r} is reserved: fleet-intent sets it to the revision of the "
+                    "cluster's plan, which check reads; remove it from annotations",
+                ))
     return out
 
 
