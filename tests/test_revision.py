@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
 
 import hcl2
 import pytest
@@ -129,3 +131,133 @@ def test_the_reserved_annotation_fails_generate_with_one_line(run, tmp_path):
     assert code == 2 and "Traceback" not in err and not (tmp_path / "out").exists()
     [line] = [l for l in err.splitlines() if REVISION_ANNOTATION in l]
     assert line.startswith(f"{intent}:") and "teams[1].namespaces[0].annotations" in line
+
+
+# --- check: the revision each cluster runs --------------------------------------------------------
+
+OLD = "sha256:0123456789abcdef"
+COMPLIANT = EXAMPLE.parent / "snapshots" / "compliant"
+
+
+def stamp(snapshot, cluster: str, value_of) -> None:
+    """Annotate the fleet-intent namespaces of `cluster` in `snapshot`: `value_of(i)` gives the
+    i-th one's revision (None: leave it without)."""
+    path = snapshot / cluster / "kubernetes" / "namespaces.json"
+    document = json.loads(path.read_text())
+    managed = [i for i in document["items"] if i["metadata"]["labels"].get("app.kubernetes.io/managed-by") == "fleet-intent"]
+    assert len(managed) >= 2
+    for n, item in enumerate(managed):
+        value = value_of(n)
+        if value is not None:
+            item["metadata"].setdefault("annotations", {})[REVISION_ANNOTATION] = value
+    path.write_text(json.dumps(document))
+
+
+@pytest.fixture
+def stamped(tmp_path):
+    """The compliant snapshot with prod-use1 stamped from an old plan, stage-use1 current,
+    legacy-usw2 half old half current, prod-euw1 hand-edited, and the AKS clusters unstamped."""
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(COMPLIANT, snapshot)
+    current = revisions()
+    stamp(snapshot, "prod-use1", lambda n: OLD)
+    stamp(snapshot, "stage-use1", lambda n: current["stage-use1"])
+    stamp(snapshot, "legacy-usw2", lambda n: OLD if n % 2 else current["legacy-usw2"])
+    stamp(snapshot, "prod-euw1", lambda n: "[bold]v2[/bold]")
+    return snapshot
+
+
+def check(run, snapshot, *extra):
+    return run("check", EXAMPLE, "--snapshot", snapshot, "--now", "2026-11-26", *extra)
+
+
+def test_check_json_reports_the_revision_found_against_the_current_one(run, stamped):
+    code, out, err = check(run, stamped, "--format", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    current = revisions()
+    assert {c["name"]: c["revision"] for c in report["clusters"]} == {
+        "prod-use1": {"current": current["prod-use1"], "found": OLD},
+        "stage-use1": {"current": current["stage-use1"], "found": current["stage-use1"]},
+        "legacy-usw2": {"current": current["legacy-usw2"], "found": "mixed"},
+        "prod-euw1": {"current": current["prod-euw1"], "found": "invalid"},
+        "prod-weu": {"current": current["prod-weu"], "found": "none"},
+        "dev-weu": {"current": current["dev-weu"], "found": "none"},
+    }
+
+
+def test_a_revision_is_not_a_finding(run, stamped):
+    _, plain, _ = check(run, COMPLIANT, "--format", "json")
+    _, annotated, _ = check(run, stamped, "--format", "json")
+    assert json.loads(annotated)["findings"] == json.loads(plain)["findings"] == []
+
+
+def test_check_table_names_the_clusters_behind_and_counts_the_unstamped_quietly(run, stamped):
+    code, out, _ = check(run, stamped)
+    assert code == 0
+    current = revisions()
+    lines = out.splitlines()
+    assert f"prod-use1 runs revision {OLD}, the intent is at {current['prod-use1']}" in lines
+    assert f"legacy-usw2 runs mixed revisions (its namespaces disagree), the intent is at {current['legacy-usw2']}" in lines
+    assert f"prod-euw1 carries a revision annotation that is not a revision, the intent is at {current['prod-euw1']}" in lines
+    assert "2 cluster(s) carry no revision annotation" in lines
+    assert "[bold]" not in out and "v2" not in out  # the cluster's own value never reaches the report
+    assert not any(line.startswith("stage-use1 runs") for line in lines)
+    assert not any(line.startswith(("prod-weu", "dev-weu")) and "revision" in line for line in lines)
+
+
+def test_check_table_of_a_fleet_without_revisions_says_so_in_one_line(run):
+    _, out, _ = check(run, COMPLIANT)
+    lines = out.splitlines()[1:]  # the first names the intent's path
+    assert [line for line in lines if "revision" in line] == ["6 cluster(s) carry no revision annotation"]
+
+
+def test_html_report_lists_the_clusters_behind(run, stamped):
+    _, out, _ = check(run, stamped, "--format", "html")
+    assert f"prod-use1 runs revision {OLD}" in out and 'id="revisions"' in out
+
+
+# --- report merge: reports with and without revisions --------------------------------------------
+
+def test_merge_accepts_reports_with_and_without_revisions(run, stamped, tmp_path):
+    new = tmp_path / "new.json"
+    old = tmp_path / "old.json"
+    _, out, _ = check(run, stamped, "--format", "json")
+    new.write_text(out)
+    before = json.loads(out)
+    for cluster in before["clusters"]:
+        del cluster["revision"]  # what check wrote before revisions
+    old.write_text(json.dumps(before))
+    for files in ((old, new), (new, old)):
+        code, merged, err = run("report", "merge", *files, "--format", "json")
+        assert code == 0, err
+        assert json.loads(merged)["clusters"] == json.loads(out)["clusters"]  # the revisions are kept
+    code, merged, err = run("report", "merge", old, old, "--format", "json")
+    assert code == 0 and all("revision" not in c for c in json.loads(merged)["clusters"])
+
+
+@pytest.mark.parametrize(
+    "revision, status, cause",
+    [
+        ({"current": OLD, "found": "garbage"}, "ok", "clusters[0].revision.found 'garbage' is not a revision"),
+        ({"current": "v1", "found": OLD}, "ok", "clusters[0].revision.current 'v1' is not a revision"),
+        ({"current": OLD, "found": OLD, "by": "x"}, "ok", "clusters[0].revision: unknown field 'by'"),
+        ({"current": OLD}, "ok", "clusters[0].revision: missing field 'found'"),
+        ("sha256:0123456789abcdef", "ok", "clusters[0].revision is not a JSON object"),
+        ({"current": OLD, "found": OLD}, "unreadable", "for a cluster that is unreadable"),
+    ],
+)
+def test_merge_refuses_a_revision_check_could_not_have_written(run, tmp_path, revision, status, cause):
+    cluster = {"name": "prod-use1", "provider": "eks", "status": status, "revision": revision}
+    findings = []
+    if status == "unreadable":
+        findings = [{"rule": "FI-COLLECT-001", "severity": "high", "cluster": "prod-use1", "provider": "eks",
+                     "namespace": None, "object": "Cluster/prod-use1", "expected": None, "actual": None,
+                     "message": "m", "team": None, "owner": None, "remediation": "r"}]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"version": 1, "intent": {"path": "i.yaml", "sha256": "0" * 64},
+                               "clusters": [cluster], "findings": findings}))
+    code, out, err = run("report", "merge", bad)
+    assert code == 2 and out == "" and "Traceback" not in err
+    [line] = err.strip().splitlines()
+    assert line.startswith(f"error: {bad}: not a valid fleet-intent JSON report: ") and cause in line
