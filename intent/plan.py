@@ -34,7 +34,9 @@ MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY_VALUE = "fleet-intent"
 TEAM_LABEL = "fleet-intent/team"
 PSA_PREFIX = "pod-security.kubernetes.io/"
-# The annotation that carries a cluster's plan revision on every namespace it manages.
+# The annotation that carries a cluster's plan revision on every namespace it manages (a
+# prefixed key: DNS-subdomain prefix, `/`, a name of at most 63 characters; kubernetes.io
+# docs/concepts/overview/working-with-objects/annotations, "Syntax and character set").
 REVISION_ANNOTATION = "fleet-intent/revision"
 REVISION_PREFIX = "sha256:"
 REVISION_HEX = 16  # 64 bits: ample to tell one cluster's revisions apart, short enough to read
