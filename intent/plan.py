@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +34,12 @@ MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY_VALUE = "fleet-intent"
 TEAM_LABEL = "fleet-intent/team"
 PSA_PREFIX = "pod-security.kubernetes.io/"
+# The annotation that carries a cluster's plan revision on every namespace it manages (a
+# prefixed key: DNS-subdomain prefix, `/`, a name of at most 63 characters; kubernetes.io
+# docs/concepts/overview/working-with-objects/annotations, "Syntax and character set").
+REVISION_ANNOTATION = "fleet-intent/revision"
+REVISION_PREFIX = "sha256:"
+REVISION_HEX = 16  # 64 bits: ample to tell one cluster's revisions apart, short enough to read
 
 # Namespaces never flagged unless the intent sets `ignoreNamespaces` itself.
 DEFAULT_IGNORED_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
@@ -239,6 +247,40 @@ def _grant_dict(grant: Grant) -> dict[str, Any]:
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+def plan_revision(plan: ClusterPlan) -> str:
+    """The revision of one cluster's plan: `sha256:` and the first 16 hex digits of the SHA-256
+    of the plan's canonical JSON.
+
+    Canonical: `to_dict()` (the effective plan alone: no time, no path, nothing of the run;
+    an exception that starts or stops applying on a date changes it, as it changes the plan)
+    with keys sorted, no whitespace, ASCII only, and every list sorted, because every list in
+    a plan is a set (namespaces, grants, principals, patterns): moving a team or a grant within
+    the intent file changes no revision. Team owners stay out (they route findings, nothing on
+    the cluster), so a change to one team changes only the revisions of the clusters hosting it.
+    """
+    text = json.dumps(_canonical(plan.to_dict()), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return REVISION_PREFIX + hashlib.sha256(text.encode("ascii")).hexdigest()[:REVISION_HEX]
+
+
+def is_revision(value: str) -> bool:
+    """Whether `value` has the form `plan_revision` returns."""
+    digits = value[len(REVISION_PREFIX):]
+    return (
+        value.startswith(REVISION_PREFIX)
+        and len(digits) == REVISION_HEX
+        and all(c in "0123456789abcdef" for c in digits)
+    )
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_canonical(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, separators=(",", ":")))
+    return value
 
 
 def effective_baseline(intent: SecurityIntent) -> PodSecurity:

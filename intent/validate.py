@@ -24,7 +24,15 @@ from intent.model import (
     azure_principal_on,
     is_upn_user,
 )
-from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, PSA_PREFIX, TEAM_LABEL
+from intent.plan import (
+    MANAGED_BY_LABEL,
+    MANAGED_BY_VALUE,
+    PSA_PREFIX,
+    REVISION_ANNOTATION,
+    REVISION_HEX,
+    REVISION_PREFIX,
+    TEAM_LABEL,
+)
 from intent.quoting import MAX_SHOWN, quote
 
 Found = tuple[tuple, str, bool]
@@ -160,6 +168,12 @@ def _reserved_labels(intent: SecurityIntent) -> list[Found]:
                 why = _reserved_label(key)
                 if why:
                     out.append(_error(("teams", i, "namespaces", j, "labels", key), f"label {key!r} is reserved: {why}; remove it from labels"))
+            if REVISION_ANNOTATION in ns.annotations:
+                out.append(_error(
+                    ("teams", i, "namespaces", j, "annotations", REVISION_ANNOTATION),
+                    f"annotation {REVISION_ANNOTATION!r} is reserved: fleet-intent sets it to the revision of the "
+                    "cluster's plan, which check reads; remove it from annotations",
+                ))
     return out
 
 
@@ -188,6 +202,8 @@ def _system_namespaces(intent: SecurityIntent) -> list[Found]:
 # Kubernetes refuses an object whose annotations (keys plus values, in bytes) exceed 256 KiB
 # (apimachinery ValidateAnnotationsSize, TotalAnnotationSizeLimitB).
 MAX_ANNOTATION_BYTES = 256 * 1024
+# What the revision annotation generate adds to every namespace takes of that budget.
+_REVISION_BYTES = len(REVISION_ANNOTATION) + len(REVISION_PREFIX) + REVISION_HEX
 
 
 def _annotation_sizes(intent: SecurityIntent) -> list[Found]:
@@ -195,11 +211,12 @@ def _annotation_sizes(intent: SecurityIntent) -> list[Found]:
     for i, team in enumerate(intent.teams):
         for j, ns in enumerate(team.namespaces):
             size = sum(len(k.encode("utf-8")) + len(v.encode("utf-8")) for k, v in ns.annotations.items())
-            if size > MAX_ANNOTATION_BYTES:
+            if size + _REVISION_BYTES > MAX_ANNOTATION_BYTES:
                 out.append(
                     _error(
                         ("teams", i, "namespaces", j, "annotations"),
-                        f"annotations of namespace {ns.name!r} total {size} bytes (keys and values); Kubernetes "
+                        f"annotations of namespace {ns.name!r} total {size + _REVISION_BYTES} bytes (keys and "
+                        f"values, with the {REVISION_ANNOTATION} annotation fleet-intent adds); Kubernetes "
                         f"refuses more than {MAX_ANNOTATION_BYTES} (256 KiB) per object",
                     )
                 )

@@ -21,7 +21,9 @@ def test_check_json_report_has_spec_shape(capsys):
     assert set(report) == {"version", "intent", "clusters", "findings"}
     assert report["version"] == 1
     assert report["intent"]["path"] == str(EXAMPLE) and len(report["intent"]["sha256"]) == 64
-    assert all(set(c) == {"name", "provider", "status"} for c in report["clusters"])
+    # SPEC §8's cluster fields, plus the optional revision of a cluster that was read (docs/check.md).
+    assert all(set(c) - {"revision"} == {"name", "provider", "status"} for c in report["clusters"])
+    assert all(set(c["revision"]) == {"current", "found"} for c in report["clusters"] if c["status"] == "ok")
     assert report["findings"] and all(set(f) == FINDING_KEYS for f in report["findings"])
     keys = [(f["cluster"], f["rule"], f["object"]) for f in report["findings"]]
     assert keys == sorted(keys)

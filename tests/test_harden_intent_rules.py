@@ -292,6 +292,7 @@ def test_annotations_count_keys_and_utf8_bytes_up_to_the_limit():
     annotations = data["teams"][1]["namespaces"][0]["annotations"]
     used = sum(len(k.encode()) + len(v.encode()) for k, v in annotations.items())
     key = "acme.example/blob"
+    used += len("fleet-intent/revision") + len("sha256:") + 16  # the annotation generate adds
     annotations[key] = "x" * (262144 - used - len(key))  # exactly at the limit
     assert _parse(data)
     annotations[key] = annotations[key][:-1] + "\u00e9"  # one more byte in UTF-8

@@ -97,11 +97,11 @@ def string_pairs(mapping: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:
 
 
 def parse_namespaces(documents: dict[str, Any]) -> tuple[ObservedNamespace, ...]:
-    """Every namespace with its labels."""
+    """Every namespace with its labels and annotations."""
     out = []
     for i, item in enumerate(list_items(documents, NAMESPACES)):
         meta = metadata(item, NAMESPACES, i)
-        out.append(ObservedNamespace(meta["name"], string_pairs(meta.get("labels"))))
+        out.append(ObservedNamespace(meta["name"], string_pairs(meta.get("labels")), string_pairs(meta.get("annotations"))))
     return tuple(sorted(out, key=lambda ns: ns.name))
 
 

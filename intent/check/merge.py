@@ -16,7 +16,8 @@ def merge_reports(reports: list[Report], sources: list[str] | None = None) -> Re
 
     Findings are de-duplicated and sorted (cluster, rule, object). A cluster in several
     reports keeps "unreadable" if any run could not read it, so overlapping shards never
-    turn a failure into a pass; `generated_at` is the latest of the runs. `sources` (one
+    turn a failure into a pass (and one that carries a revision over one that does not: a
+    report from before revisions); `generated_at` is the latest of the runs. `sources` (one
     name per report, e.g. the file it came from) only serves error messages.
     """
     names = list(sources) if sources is not None else [f"report {i + 1}" for i in range(len(reports))]
@@ -38,6 +39,8 @@ def merge_reports(reports: list[Report], sources: list[str] | None = None) -> Re
                 raise UsageError(f"{printable(name)}: cluster {c.name!r} is {c.provider} here but {seen.provider} in another report")
             if seen is None or (seen.status == "ok" and c.status != "ok"):
                 clusters[c.name] = c
+            elif seen.status == c.status and seen.revision is None and c.revision is not None:
+                clusters[c.name] = c  # a report from before revisions says less about the cluster
     # dict, not set: keeps each report's order among findings the sort key ties on (the
     # enforce/audit/warn findings of one namespace), so the result is deterministic and
     # equals an unsharded run's.

@@ -12,10 +12,43 @@ REPORT_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)
+class ClusterRevision:
+    """The plan revision a cluster was found running against the one its plan is at now
+    (intent/check/revision.py): `found` is a revision, or none | mixed | invalid."""
+
+    current: str
+    found: str
+
+    @property
+    def differs(self) -> bool:
+        return self.found != self.current
+
+    def to_dict(self) -> dict[str, str]:
+        return {"current": self.current, "found": self.found}
+
+
+@dataclass(frozen=True, slots=True)
 class ClusterStatus:
     name: str
     provider: str
     status: str  # ok | unreadable
+    revision: ClusterRevision | None = None  # clusters read (reports before revisions: none)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "provider": self.provider, "status": self.status}
+        if self.revision is not None:
+            out["revision"] = self.revision.to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ClusterStatus":
+        revision = data.get("revision")
+        return cls(
+            data["name"],
+            data["provider"],
+            data["status"],
+            ClusterRevision(revision["current"], revision["found"]) if revision is not None else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +86,7 @@ class Report:
         out: dict[str, Any] = {
             "version": REPORT_VERSION,
             "intent": {"path": self.intent_path, "sha256": self.intent_sha256},
-            "clusters": [{"name": c.name, "provider": c.provider, "status": c.status} for c in self.clusters],
+            "clusters": [c.to_dict() for c in self.clusters],
             "findings": [f.to_dict() for f in self.findings],
         }
         if self.generated_at:
@@ -65,7 +98,7 @@ class Report:
         return cls.build(
             data["intent"]["path"],
             data["intent"]["sha256"],
-            [ClusterStatus(c["name"], c["provider"], c["status"]) for c in data["clusters"]],
+            [ClusterStatus.from_dict(c) for c in data["clusters"]],
             [Finding.from_dict(f) for f in data["findings"]],
             data.get("generatedAt"),
         )

@@ -25,11 +25,15 @@ from intent.check.findings import (
     Severity,
 )
 from intent.check.report import REPORT_VERSION
+from intent.check.revision import FOUND_WORDS
+from intent.plan import is_revision
 
 PROVIDERS = ("aks", "eks", "gke")
 STATUSES = ("ok", "unreadable")
 TOP_FIELDS = ("version", "intent", "clusters", "findings")
 CLUSTER_FIELDS = ("name", "provider", "status")
+CLUSTER_OPTIONAL = ("revision",)  # absent from reports written before revisions, and on unreadable clusters
+REVISION_FIELDS = ("current", "found")
 FINDING_FIELDS = tuple(f.name for f in fields(Finding))
 FINDING_OPTIONAL = ("file", "line")  # FI-TF-* only
 # Finding fields that are always a string, and those that may be null.
@@ -82,14 +86,31 @@ def _clusters(clusters: list[Any]) -> dict[str, str]:
     statuses: dict[str, str] = {}
     for i, cluster in enumerate(clusters):
         where = f"clusters[{i}]"
-        _fields(_object(cluster, where), CLUSTER_FIELDS, (), where)
+        _fields(_object(cluster, where), CLUSTER_FIELDS, CLUSTER_OPTIONAL, where)
         name = _text(cluster["name"], f"{where}.name", empty=False)
         _one_of(cluster["provider"], PROVIDERS, f"{where}.provider")
         statuses_seen = _one_of(cluster["status"], STATUSES, f"{where}.status")
+        if "revision" in cluster:
+            _revision(cluster["revision"], statuses_seen, f"{where}.revision")
         if name in statuses:
             raise ReportShapeError(f"cluster {_short(name)} is listed twice")
         statuses[name] = statuses_seen
     return statuses
+
+
+def _revision(revision: Any, status: str, where: str) -> None:
+    """`{"current": <revision>, "found": <revision> | none | mixed | invalid}`, on a cluster
+    that was read (check writes none on an unreadable one: it found nothing)."""
+    if status != "ok":
+        raise ReportShapeError(f"{where} is given for a cluster that is {status} (check reads a revision only from a cluster it read)")
+    _fields(_object(revision, where), REVISION_FIELDS, (), where)
+    if not isinstance(revision["current"], str) or not is_revision(revision["current"]):
+        raise ReportShapeError(f"{where}.current {_short(revision['current'])} is not a revision (sha256: and 16 hex digits)")
+    found = revision["found"]
+    if not isinstance(found, str) or not (is_revision(found) or found in FOUND_WORDS):
+        raise ReportShapeError(
+            f"{where}.found {_short(found)} is not a revision (sha256: and 16 hex digits) or one of: {', '.join(FOUND_WORDS)}"
+        )
 
 
 def _finding(finding: Any, where: str) -> None:

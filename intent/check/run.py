@@ -11,6 +11,7 @@ from intent.observe.observed import ObservedState
 from intent.plan import ClusterPlan, FleetPlan
 from intent.plugins import load_translator
 from intent.check.report import ClusterStatus, Report
+from intent.check.revision import cluster_revision
 from intent.observe.sources import CollectError, StateSource
 
 
@@ -29,12 +30,21 @@ def observe(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedState:
 
 def check_cluster(plan: ClusterPlan, documents: dict[str, Any] | CollectError) -> tuple[str, list[Finding]]:
     """(status, findings) of one cluster from its documents or its read error."""
+    status, findings = _check_cluster(plan, documents)
+    return status.status, findings
+
+
+def _check_cluster(plan: ClusterPlan, documents: dict[str, Any] | CollectError) -> tuple[ClusterStatus, list[Finding]]:
+    """The cluster's status (with the revision it runs, when it could be read) and findings."""
     if not isinstance(documents, CollectError):
         try:
-            return "ok", diff_cluster(plan, observe(plan, documents))
+            observed = observe(plan, documents)
+            findings = diff_cluster(plan, observed)
+            return ClusterStatus(plan.name, plan.provider, "ok", cluster_revision(plan, observed)), findings
         except CollectError as exc:
             documents = exc
-    return "unreadable", [diff_unreadable(plan, documents)] + diff_exceptions(plan)
+    unreadable = ClusterStatus(plan.name, plan.provider, "unreadable")
+    return unreadable, [diff_unreadable(plan, documents)] + diff_exceptions(plan)
 
 
 def run_check(
@@ -49,7 +59,7 @@ def run_check(
     statuses: list[ClusterStatus] = []
     findings: list[Finding] = list(extra_findings or [])
     for plan, documents in source.collect(fleet_plan.clusters):
-        status, found = check_cluster(plan, documents)
-        statuses.append(ClusterStatus(plan.name, plan.provider, status))
+        status, found = _check_cluster(plan, documents)
+        statuses.append(status)
         findings += found
     return Report.build(loaded.path, loaded.sha256, statuses, findings, generated_at=now.isoformat())

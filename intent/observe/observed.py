@@ -25,13 +25,17 @@ def level_rank(level: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class ObservedNamespace:
-    """A namespace with its labels (sorted pairs)."""
+    """A namespace with its labels and annotations (sorted pairs)."""
 
     name: str
     labels: tuple[tuple[str, str], ...]
+    annotations: tuple[tuple[str, str], ...] = ()
 
     def label(self, key: str) -> str | None:
         return dict(self.labels).get(key)
+
+    def annotation(self, key: str) -> str | None:
+        return dict(self.annotations).get(key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from jinja2 import Environment
 
-from intent.plan import PSA_PREFIX, ClusterPlan, NamespacePlan
+from intent.plan import PSA_PREFIX, REVISION_ANNOTATION, ClusterPlan, NamespacePlan, plan_revision
 from intent.generate.render import Attrs, HclRaw, hcl_expr, render_template
 
 from ..base import RenderedFile
@@ -22,7 +22,10 @@ def namespaces_input(plan: ClusterPlan) -> dict:
     already rendered as HCL (`hcl_expr` output).
 
     The PSA labels travel as `pod_security` (the module stamps them last); `labels` holds
-    every other label of the namespace, including the managed-by and team labels.
+    every other label of the namespace, including the managed-by and team labels;
+    `annotations` the intent's own. The cluster's revision is not in it: it is the module's
+    `revision` input, which the module adds to every namespace's annotations (see
+    `wanted_annotations`), so that each entry stays the same on every cluster (and cached).
     """
     return {ns.name: namespace_entry(ns) for ns in sorted(plan.namespaces, key=lambda n: n.name)}
 
@@ -42,6 +45,15 @@ def namespace_entry(ns: NamespacePlan) -> HclRaw:
     return hcl_expr(value, 2)
 
 
+def wanted_annotations(plan: ClusterPlan, ns: NamespacePlan) -> dict[str, str]:
+    """Every annotation the namespaces module sets on `ns` in `plan`'s cluster root: the
+    intent's own and `fleet-intent/revision`. The module writes
+    `merge(each.value.annotations, {revision})`, and in Terraform's `merge` "the one that is
+    later in the argument sequence takes precedence" (developer.hashicorp.com/terraform/
+    language/functions/merge; confirmed with terraform 1.11.4), so the revision always wins."""
+    return {**dict(ns.annotations), REVISION_ANNOTATION: plan_revision(plan)}
+
+
 class NamespacesTranslator:
     """Renders the namespaces module and the `module "namespaces"` call of each cluster."""
 
@@ -49,7 +61,10 @@ class NamespacesTranslator:
 
     def render(self, plan: ClusterPlan, env: Environment) -> list[RenderedFile]:
         """The cluster's namespaces.tf."""
-        text = render_template(env, "namespaces/module-call.tf.j2", plan.name, cluster=plan.cluster, namespaces=namespaces_input(plan))
+        text = render_template(
+            env, "namespaces/module-call.tf.j2", plan.name,
+            cluster=plan.cluster, revision=plan_revision(plan), namespaces=namespaces_input(plan),
+        )
         return [RenderedFile(cluster_root(plan, "namespaces.tf"), text)]
 
     def render_shared(self, env: Environment) -> list[RenderedFile]:

@@ -122,6 +122,9 @@ TEMPLATE = """<!DOCTYPE html>
     <dt>Intent sha256</dt><dd id="intent-sha256">{{ intent_sha256 }}</dd>
     <dt>Checked at</dt><dd id="generated-at">{{ generated_at or "not recorded" }}</dd>
     <dt>Clusters</dt><dd>{{ clusters|length }} ({{ unreadable }} unreadable)</dd>
+    {% if revisions %}
+    <dt>Revisions</dt><dd id="revisions">{% for line in revisions %}{{ line }}{% if not loop.last %}<br>{% endif %}{% endfor %}</dd>
+    {% endif %}
     <dt>Findings</dt><dd id="totals">{{ findings|length }}{% for sev, n in counts %}{% if n %} · {{ n }} {{ sev }}{% endif %}{% endfor %}</dd>
   </dl>
 </header>

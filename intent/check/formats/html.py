@@ -9,6 +9,7 @@ from typing import Any
 from intent import __version__
 from intent.check.findings import RULES, Finding, Severity
 from intent.check.report import Report
+from intent.check.revision import revision_lines
 from intent.check.formats._html_assets import SCRIPT, STYLE, TEMPLATE
 
 NO_TEAM = "(cluster-wide)"  # team names are DNS-1123 labels, so this cannot clash with one
@@ -40,6 +41,7 @@ def format_html(report: Report, **_options: Any) -> str:
         generated_at=report.generated_at,
         clusters=report.clusters,
         unreadable=sum(1 for c in report.clusters if c.status != "ok"),
+        revisions=revision_lines(report),
         counts=list(report.counts().items()),
         matrix_rules=matrix_rules,
         matrix=matrix,

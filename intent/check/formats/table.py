@@ -11,6 +11,7 @@ from rich.text import Text
 
 from intent.check.findings import Finding, Severity
 from intent.check.report import Report
+from intent.check.revision import revision_lines
 
 STYLES = {
     Severity.CRITICAL: "bold white on red",
@@ -68,6 +69,8 @@ def format_table(report: Report, *, color: bool = False, width: int = 160, **_op
         console.print(_table(f"{status.name} ({status.provider}): {label}", found, color))
     for name, found in sorted(by_cluster.items()):
         console.print(_table(f"{name}: {len(found)} finding(s)", found, color))
+    for line in revision_lines(report):
+        console.print(line, markup=False)
     counts = report.counts()
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings"
     readable = sum(1 for c in report.clusters if c.status == "ok")

@@ -2,6 +2,9 @@
 module "namespaces" {
   source = "../../modules/namespaces"
 
+  # The revision of this cluster's plan: every namespace carries it as fleet-intent/revision.
+  revision = "sha256:982ff70ab412550d"
+
   namespaces = {
     "checkout" = {
       pod_security = {

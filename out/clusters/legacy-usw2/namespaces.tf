@@ -2,6 +2,9 @@
 module "namespaces" {
   source = "../../modules/namespaces"
 
+  # The revision of this cluster's plan: every namespace carries it as fleet-intent/revision.
+  revision = "sha256:2609fa9ca522c71e"
+
   namespaces = {
     "data-ingest" = {
       pod_security = {

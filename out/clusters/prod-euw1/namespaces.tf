@@ -2,6 +2,9 @@
 module "namespaces" {
   source = "../../modules/namespaces"
 
+  # The revision of this cluster's plan: every namespace carries it as fleet-intent/revision.
+  revision = "sha256:b3845c6347977f9b"
+
   namespaces = {
     "checkout" = {
       pod_security = {

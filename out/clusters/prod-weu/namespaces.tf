@@ -2,6 +2,9 @@
 module "namespaces" {
   source = "../../modules/namespaces"
 
+  # The revision of this cluster's plan: every namespace carries it as fleet-intent/revision.
+  revision = "sha256:0ece3606cc3075a3"
+
   namespaces = {
     "data-ingest" = {
       pod_security = {

@@ -2,6 +2,9 @@
 module "namespaces" {
   source = "../../modules/namespaces"
 
+  # The revision of this cluster's plan: every namespace carries it as fleet-intent/revision.
+  revision = "sha256:5d62b47aace00de7"
+
   namespaces = {
     "checkout" = {
       pod_security = {

@@ -28,3 +28,13 @@ variable "namespaces" {
     error_message = "A Pod Security version is \"latest\" or \"v1.<minor>\"."
   }
 }
+
+variable "revision" {
+  description = "The revision of the cluster's plan (sha256: and 16 hex digits), stamped on every namespace as the fleet-intent/revision annotation."
+  type        = string
+
+  validation {
+    condition     = can(regex("^sha256:[0-9a-f]{16}$", var.revision))
+    error_message = "A revision is \"sha256:\" and 16 lowercase hex digits."
+  }
+}
