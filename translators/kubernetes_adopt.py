@@ -28,6 +28,7 @@ from intent.plan import ClusterPlan, Grant
 
 from . import kubernetes_state as k8s
 from .common import RBAC_API_GROUP, Binding, Subject, kubernetes_bindings
+from .namespaces import wanted_annotations
 
 NAMESPACE_MODULE = "module.namespaces.kubernetes_namespace_v1.this"
 # The hosts isInternalKey lets through although they end in kubernetes.io.
@@ -65,7 +66,7 @@ def adopt_kubernetes(
             builder.missing(address)
             continue
         meta = found.get("metadata") or {}
-        changes = metadata_changes(meta, dict(ns.labels), dict(ns.annotations))
+        changes = metadata_changes(meta, dict(ns.labels), wanted_annotations(plan, ns))
         builder.exists(address, ns.name, f"Namespace/{ns.name}", changes)
     if subject_of is not None:
         role_bindings, cluster_bindings = kubernetes_bindings(plan, subject_of)
