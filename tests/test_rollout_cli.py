@@ -305,3 +305,19 @@ def test_log_tails_reach_the_terminal_without_control_characters(run, generated,
     assert code == 1
     assert "fake failure on dev-weu\\x1b]0;owned\\x07\\x1b[2J" in out
     assert "\x1b" not in out and "\x07" not in out
+
+
+def test_journal_names_the_revision_each_cluster_now_runs(run, generated, fake, tmp_path):
+    """An applied record carries the cluster's plan revision, the value its namespaces are
+    stamped with (the root's `revision` input), so the journal and `check` name the same thing."""
+    import hcl2
+
+    path = tmp_path / "j.jsonl"
+    code, _, err = rollout(run, generated, fake, path, "--waves", "canary:dev-weu;rest", "--verify", "none")
+    assert code == 0, err
+    applied = {r["cluster"]: r["revision"] for r in journal(path) if r["event"] == "applied"}
+    assert len(applied) == 6
+    for cluster, revision in applied.items():
+        module = hcl2.loads((generated / "clusters" / cluster / "namespaces.tf").read_text())["module"][0]
+        (call,) = module.values()
+        assert call["revision"] == f'"{revision}"'

@@ -24,7 +24,7 @@ from pathlib import Path
 from intent.check.findings import Finding, Severity
 from intent.errors import OutputError, UsageError
 from intent.generate.writer import read_manifest
-from intent.plan import plan_fleet, shared_federated_identities
+from intent.plan import plan_fleet, plan_revision, shared_federated_identities
 from intent.progress import progress_bar
 from intent.rollout.journal import Journal, JournalState, new_run_id, prepare_directory, read_journal, utc_now
 from intent.rollout.terraform import ApplyResult, apply_wave
@@ -234,10 +234,13 @@ def _run_wave(loaded, outcome: WaveOutcome, options: RolloutOptions, state: Jour
     todo = {c: roots[c] for c in wave.clusters if c not in outcome.skipped}
     echo(f"wave {wave.name}: applying {len(todo)} cluster(s)" + (f", {len(outcome.skipped)} already applied from this intent" if outcome.skipped else ""))
 
+    revisions = {c: plan_revision(plans[c]) for c in todo}
     with progress_bar(options.progress and bool(todo), len(todo), f"wave {wave.name}") as advance:
         def record(done: ApplyResult) -> None:
-            fields = dict(cluster=done.cluster, wave=wave.name, intent_sha256=sha, started=done.started, ended=done.ended,
-                          log=done.log, exit_code=done.exit_code)
+            # `revision` is the cluster's own plan revision, the one its namespaces carry and
+            # `check` reports: the journal and the clusters name the same thing.
+            fields = dict(cluster=done.cluster, wave=wave.name, intent_sha256=sha, revision=revisions[done.cluster],
+                          started=done.started, ended=done.ended, log=done.log, exit_code=done.exit_code)
             if done.ok:
                 journal.append("applied", **fields)
                 outcome.applied.append(done.cluster)
