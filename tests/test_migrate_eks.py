@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from conftest import EXAMPLE, FIXTURES
+from fakes.fleet import fake_fleet  # noqa: F401  (fixture)
 
 COMPLIANT = FIXTURES / "snapshots" / "compliant"
 ACCOUNT = "111122223333"
@@ -467,3 +468,15 @@ def test_table_never_prints_control_characters_read_from_aws_auth(run, snap):
     assert code == 1
     assert "\x1b" not in out and "\x07" not in out
     assert "break\\x1b]0;x\\x07glass" in out and "ops\\x1b[2Jteam" in out
+
+
+def test_live_reads_the_cluster_like_check(fake_fleet, run, snap):  # noqa: F811
+    """`--live` reads aws-auth, the bindings and the cluster through the real SDK clients (the
+    EKS and Kubernetes fakes serve the compliant snapshot) and reports what the snapshot gives."""
+    code, live, err = run("migrate-eks", EXAMPLE, "--cluster", "legacy-usw2", "--live", "--format", "json",
+                          "--timeout", "15", "--now", "2026-11-26")
+    _, from_snapshot, _ = migrate(run, snap)
+    assert code == 1, err  # the node role has no EC2_LINUX entry yet
+    assert json.loads(live) == from_snapshot
+    assert any(r.startswith("GET /k/legacy-usw2/api/v1/namespaces/kube-system/configmaps/aws-auth")
+               for r in fake_fleet.kube.requests)
