@@ -52,3 +52,46 @@ def test_binding_with_other_subjects_and_role_is_replaced():
     assert target.id == "payments/fleet-intent:payments:edit"
     assert any(c.startswith("roleRef: ClusterRole/admin -> ClusterRole/edit") for c in target.changes)
     assert "subjects: -User mallory" in target.changes
+
+
+def test_kubernetes_import_ids_are_the_providers_documented_formats(loaded_example):
+    """hashicorp/kubernetes documents each import id in its resource docs ("Import"):
+    kubernetes_namespace_v1 `<name>` (docs/resources/namespace_v1.md), kubernetes_role_binding_v1
+    `<namespace>/<name>` (role_binding_v1.md), kubernetes_cluster_role_binding_v1 `<name>`
+    (cluster_role_binding_v1.md), kubernetes_service_account_v1 `<namespace>/<name>`
+    (service_account_v1.md: `terraform import kubernetes_service_account_v1.example
+    default/terraform-example`). The namespaces module's instances are addressed through it,
+    import blocks being allowed in root modules only (hashicorp/terraform config_build.go)."""
+    from conftest import NOW
+
+    from intent.plan import plan_fleet
+    from translators.gke.render import rbac_subject, service_accounts
+
+    (plan,) = plan_fleet(loaded_example.intent, NOW, ["prod-euw1"]).clusters
+
+    def listing(*items):
+        return {"kind": "List", "items": list(items)}
+
+    def obj(name, namespace=None, **rest):
+        meta = {"name": name, **({"namespace": namespace} if namespace else {})}
+        return {"metadata": meta, **rest}
+
+    ref = {"kind": "ClusterRole", "name": "edit", "apiGroup": "rbac.authorization.k8s.io"}
+    documents = {
+        "kubernetes/namespaces.json": listing(obj("payments")),
+        "kubernetes/rolebindings.json": listing(obj("fleet-intent:payments:edit", "payments", roleRef=ref)),
+        "kubernetes/clusterrolebindings.json": listing(obj("fleet-intent:cluster-admin", roleRef={**ref, "name": "cluster-admin"})),
+        "kubernetes/serviceaccounts.json": listing(obj("payments-api", "payments")),
+    }
+    builder = AdoptionBuilder(plan.name, "gke")
+    from translators.kubernetes_adopt import adopt_kubernetes
+
+    adopt_kubernetes(builder, plan, documents, rbac_subject, service_accounts(plan))
+    ids = {t.address: t.id for t in builder.build().imports}
+
+    assert ids == {
+        'module.namespaces.kubernetes_namespace_v1.this["payments"]': "payments",
+        "kubernetes_role_binding_v1.payments_edit": "payments/fleet-intent:payments:edit",
+        "kubernetes_cluster_role_binding_v1.cluster-admin": "fleet-intent:cluster-admin",
+        "kubernetes_service_account_v1.payments_payments-api": "payments/payments-api",
+    }
