@@ -46,7 +46,9 @@ def _team(t: int, namespaces: list[str]) -> dict:
                 "level": "view",
                 "aws": [f"arn:aws:iam::{ACCOUNT}:user/{name}-auditor"],
                 "gcp": [f"user:{name}-auditor@acme.example"],
-                "azure": [f"user:{_guid(3, t)}"],
+                # A member user reaches kubernetes-rbac AKS clusters by UPN and azure-rbac ones by
+                # object id: the paired form works on both (docs/intent.md, "Azure users").
+                "azure": [{"upn": f"{name}-auditor@acme.example", "objectId": _guid(3, t)}],
             },
             {
                 "level": "admin",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -253,15 +254,42 @@ def plan_revision(plan: ClusterPlan) -> str:
     """The revision of one cluster's plan: `sha256:` and the first 16 hex digits of the SHA-256
     of the plan's canonical JSON.
 
-    Canonical: `to_dict()` (the effective plan alone: no time, no path, nothing of the run;
-    an exception that starts or stops applying on a date changes it, as it changes the plan)
-    with keys sorted, no whitespace, ASCII only, and every list sorted, because every list in
-    a plan is a set (namespaces, grants, principals, patterns): moving a team or a grant within
-    the intent file changes no revision. Team owners stay out (they route findings, nothing on
-    the cluster), so a change to one team changes only the revisions of the clusters hosting it.
+    Canonical: what `to_dict()` holds (the effective plan alone: no time, no path, nothing of
+    the run; an exception that starts or stops applying on a date changes it, as it changes the
+    plan) with keys sorted, no whitespace, ASCII only, and every list sorted, because every list
+    in a plan is a set (namespaces, grants, principals, patterns): moving a team or a grant
+    within the intent file changes no revision. Team owners stay out (they route findings,
+    nothing on the cluster), so a change to one team changes only the revisions of the clusters
+    hosting it. Each namespace, grant, identity and exception is made canonical once and cached:
+    the same ones recur on many clusters, and the revision is asked for every cluster.
     """
-    text = json.dumps(_canonical(plan.to_dict()), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    document = {
+        "cluster": _canonical(plan.cluster.model_dump(mode="json", by_alias=True, exclude_none=True)),
+        "baseline": _canonical(_plain(plan.baseline)),
+        "ignoreNamespaces": sorted(plan.ignore_namespaces),
+        "owner": plan.owner,
+    }
+    text = _canonical_text(document)[:-1]  # the items' texts follow, inside the same object
+    for key, items in (
+        ("namespaces", plan.namespaces),
+        ("grants", plan.grants),
+        ("workloadIdentities", plan.workload_identities),
+        ("exceptionsApplied", plan.exceptions_applied),
+        ("exceptionsExpired", plan.exceptions_expired),
+    ):
+        text += f',"{key}":[' + ",".join(sorted(_item_text(item) for item in items)) + "]"
+    text += "}"
     return REVISION_PREFIX + hashlib.sha256(text.encode("ascii")).hexdigest()[:REVISION_HEX]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _item_text(item: Any) -> str:
+    """The canonical JSON of one frozen plan item (a namespace, grant, identity, exception)."""
+    return _canonical_text(_canonical(_grant_dict(item) if isinstance(item, Grant) else _plain(item)))
+
+
+def _canonical_text(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
 def is_revision(value: str) -> bool:
@@ -278,8 +306,7 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _canonical(v) for k, v in value.items()}
     if isinstance(value, list):
-        items = [_canonical(v) for v in value]
-        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, separators=(",", ":")))
+        return sorted((_canonical(v) for v in value), key=_canonical_text)
     return value
 
 

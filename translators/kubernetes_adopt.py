@@ -24,7 +24,7 @@ from typing import Any
 
 from intent.generate.render import hcl_string
 from intent.observe.adoption import AdoptionBuilder
-from intent.plan import ClusterPlan, Grant
+from intent.plan import ClusterPlan, Grant, plan_revision
 
 from . import kubernetes_state as k8s
 from .common import RBAC_API_GROUP, Binding, Subject, kubernetes_bindings
@@ -59,6 +59,7 @@ def adopt_kubernetes(
     """Add the cluster's namespaces, its bindings (when the root has rbac.tf: `subject_of`
     given) and its `service_accounts` (the items the root renders) to `builder`."""
     namespaces = _by_name(documents, k8s.NAMESPACES, namespaced=False)
+    revision = plan_revision(plan)
     for ns in sorted(plan.namespaces, key=lambda n: n.name):
         address = keyed(NAMESPACE_MODULE, ns.name)
         found = namespaces.get((None, ns.name))
@@ -66,7 +67,7 @@ def adopt_kubernetes(
             builder.missing(address)
             continue
         meta = found.get("metadata") or {}
-        changes = metadata_changes(meta, dict(ns.labels), wanted_annotations(plan, ns))
+        changes = metadata_changes(meta, dict(ns.labels), wanted_annotations(ns, revision))
         builder.exists(address, ns.name, f"Namespace/{ns.name}", changes)
     if subject_of is not None:
         role_bindings, cluster_bindings = kubernetes_bindings(plan, subject_of)

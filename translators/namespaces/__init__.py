@@ -45,13 +45,14 @@ def namespace_entry(ns: NamespacePlan) -> HclRaw:
     return hcl_expr(value, 2)
 
 
-def wanted_annotations(plan: ClusterPlan, ns: NamespacePlan) -> dict[str, str]:
-    """Every annotation the namespaces module sets on `ns` in `plan`'s cluster root: the
-    intent's own and `fleet-intent/revision`. The module writes
+def wanted_annotations(ns: NamespacePlan, revision: str) -> dict[str, str]:
+    """Every annotation the namespaces module sets on `ns` in a cluster root whose plan has
+    `revision` (`plan_revision`, asked once per cluster): the intent's own and
+    `fleet-intent/revision`. The module writes
     `merge(each.value.annotations, {revision})`, and in Terraform's `merge` "the one that is
     later in the argument sequence takes precedence" (developer.hashicorp.com/terraform/
     language/functions/merge; confirmed with terraform 1.11.4), so the revision always wins."""
-    return {**dict(ns.annotations), REVISION_ANNOTATION: plan_revision(plan)}
+    return {**dict(ns.annotations), REVISION_ANNOTATION: revision}
 
 
 class NamespacesTranslator:

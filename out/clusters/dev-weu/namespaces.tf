@@ -3,7 +3,7 @@ module "namespaces" {
   source = "../../modules/namespaces"
 
   # The revision of this cluster's plan: every namespace carries it as fleet-intent/revision.
-  revision = "sha256:982ff70ab412550d"
+  revision = "sha256:1211384b29315042"
 
   namespaces = {
     "checkout" = {

@@ -3,7 +3,7 @@ module "namespaces" {
   source = "../../modules/namespaces"
 
   # The revision of this cluster's plan: every namespace carries it as fleet-intent/revision.
-  revision = "sha256:2609fa9ca522c71e"
+  revision = "sha256:5a9f89895e648196"
 
   namespaces = {
     "data-ingest" = {

@@ -3,7 +3,7 @@ module "namespaces" {
   source = "../../modules/namespaces"
 
   # The revision of this cluster's plan: every namespace carries it as fleet-intent/revision.
-  revision = "sha256:b3845c6347977f9b"
+  revision = "sha256:fe770450b8c10032"
 
   namespaces = {
     "checkout" = {

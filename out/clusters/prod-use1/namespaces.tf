@@ -3,7 +3,7 @@ module "namespaces" {
   source = "../../modules/namespaces"
 
   # The revision of this cluster's plan: every namespace carries it as fleet-intent/revision.
-  revision = "sha256:2e3c3bec80d38a6a"
+  revision = "sha256:50ef2afce801c769"
 
   namespaces = {
     "checkout" = {

@@ -3,7 +3,7 @@ module "namespaces" {
   source = "../../modules/namespaces"
 
   # The revision of this cluster's plan: every namespace carries it as fleet-intent/revision.
-  revision = "sha256:0ece3606cc3075a3"
+  revision = "sha256:d777240d3232ea75"
 
   namespaces = {
     "data-ingest" = {

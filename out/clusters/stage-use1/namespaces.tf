@@ -3,7 +3,7 @@ module "namespaces" {
   source = "../../modules/namespaces"
 
   # The revision of this cluster's plan: every namespace carries it as fleet-intent/revision.
-  revision = "sha256:5d62b47aace00de7"
+  revision = "sha256:c2c7d70b42dbccb8"
 
   namespaces = {
     "checkout" = {
