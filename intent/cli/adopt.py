@@ -17,6 +17,8 @@ from intent.cli.main import (
     load,
     now_option,
     select_clusters,
+    cluster_source_options,
+    fail_on_option,
     state_source,
 )
 from intent.errors import UsageError
@@ -24,19 +26,13 @@ from intent.errors import UsageError
 
 @click.command("adopt")
 @intent_argument
-@click.option("--snapshot", "snapshot_dir", metavar="DIR", type=click.Path(exists=True, file_okay=False),
-              help="Read clusters from a snapshot directory (DIR/<cluster>/...; layout in docs/live.md).")
-@click.option("--live", is_flag=True, help="Read clusters through the Kubernetes and cloud APIs.")
+@cluster_source_options
 @click.option("-o", "--output", "output", default="out", show_default=True, metavar="DIR", type=click.Path(file_okay=False),
               help="The generated output: imports.tf goes into DIR/clusters/<cluster>/.")
 @click.option("--cluster", "clusters", multiple=True, metavar="NAME", help="Only this cluster (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="Summary format.")
-@click.option("--fail-on", type=click.Choice([s.value for s in Severity]), default="high", show_default=True,
-              help="Exit 1 when a finding in the way is at or above this severity.")
-@click.option("--concurrency", type=click.IntRange(min=1), default=16, show_default=True, help="Clusters read at once (--live).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=20.0, show_default=True,
-              help="Seconds one cluster may take, all calls and retries included (--live).")
+@fail_on_option("a finding in the way")
 @click.option("--templates", "templates_dir", metavar="DIR", type=click.Path(exists=True, file_okay=False),
               help="The --templates DIR generate used (the roots must be current).")
 @now_option

@@ -17,6 +17,8 @@ from intent.cli.main import (
     load,
     now_option,
     select_clusters,
+    cluster_source_options,
+    fail_on_option,
     state_source,
     write_report,
 )
@@ -27,21 +29,14 @@ from intent.check.formats import FORMATS, format_report
 
 @click.command("check")
 @intent_argument
-@click.option("--snapshot", "snapshot_dir", metavar="DIR", type=click.Path(exists=True, file_okay=False),
-              help="Read clusters from a snapshot directory (DIR/<cluster>/...; layout in docs/live.md).")
-@click.option("--live", is_flag=True, help="Read clusters through the Kubernetes and cloud APIs.")
+@cluster_source_options
 @click.option("--terraform", "terraform", multiple=True, metavar="DIR",
               help="Also check user Terraform templates in DIR, or NAME=DIR to compare them with cluster NAME (repeatable).")
 @click.option("--cluster", "clusters", multiple=True, metavar="NAME", help="Only this cluster (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True,
               help="Report format.")
 @click.option("-o", "--output", "output", metavar="FILE", help="Write the report to FILE instead of stdout.")
-@click.option("--fail-on", type=click.Choice([s.value for s in Severity]), default="high", show_default=True,
-              help="Exit 1 when a finding is at or above this severity.")
-@click.option("--concurrency", type=click.IntRange(min=1), default=16, show_default=True,
-              help="Clusters read at once (--live).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=20.0, show_default=True,
-              help="Seconds one cluster may take, all calls and retries included (--live).")
+@fail_on_option("a finding")
 @click.option("--shard", "shard", metavar="K/N", help="Check only the K-th of N stable slices of the clusters.")
 @now_option
 @audit_log_option

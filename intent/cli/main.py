@@ -79,6 +79,31 @@ now_option = click.option(
 intent_argument = click.argument("intent_path", metavar="INTENT", type=click.Path(dir_okay=False))
 
 
+def cluster_source_options(command):
+    """`--snapshot DIR`, `--live`, `--concurrency` and `--timeout`: where the clusters of a
+    command that reads them come from (check, adopt); `state_source` turns them into a source."""
+    for option in reversed((
+        click.option("--snapshot", "snapshot_dir", metavar="DIR", type=click.Path(exists=True, file_okay=False),
+                     help="Read clusters from a snapshot directory (DIR/<cluster>/...; layout in docs/live.md)."),
+        click.option("--live", is_flag=True, help="Read clusters through the Kubernetes and cloud APIs."),
+        click.option("--concurrency", type=click.IntRange(min=1), default=16, show_default=True,
+                     help="Clusters read at once (--live)."),
+        click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=20.0, show_default=True,
+                     help="Seconds one cluster may take, all calls and retries included (--live)."),
+    )):
+        command = option(command)
+    return command
+
+
+def fail_on_option(what: str):
+    """`--fail-on SEVERITY` (default high): exit 1 when `what` is at or above it."""
+    from intent.check.findings import Severity
+
+    return click.option("--fail-on", type=click.Choice([s.value for s in Severity]), default="high", show_default=True,
+                        help=f"Exit 1 when {what} is at or above this severity.")
+
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="fleet-intent")
 @click.pass_context
