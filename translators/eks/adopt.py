@@ -23,7 +23,7 @@ from intent.plan import ClusterPlan
 from translators import kubernetes_state as k8s
 from translators.kubernetes_adopt import adopt_kubernetes
 
-from .observe import ACCESS_ENTRIES, AWS_AUTH, POD_IDENTITY, PROVIDER_ENTRY_TYPES, authentication_mode
+from .observe import AWS_AUTH, POD_IDENTITY, AccessEntryRecord, access_entry_records, authentication_mode, pod_identity_records
 from .render import access_entries, aws_auth_group, pod_identities
 from ..common import Subject
 
@@ -50,7 +50,8 @@ def adopt_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ClusterAdopti
             builder.missing(address)
             continue
         changes = [c for c in (changed("role_arn", found.get("roleArn"), item["role_arn"]),) if c]
-        changes += _tag_changes(found)
+        tags = found.get("tags")
+        changes += _tag_changes(sorted(map(str, tags)) if isinstance(tags, dict) else ())
         builder.exists(
             address,
             f"{name},{found['associationId']}",
@@ -68,14 +69,12 @@ def adopt_access_entries(builder: AdoptionBuilder, plan: ClusterPlan, documents:
         address = f"aws_eks_access_entry.{entry['address']}"
         candidates = existing.get(principal_key(entry["principal"]), [])
         # The entry of this very ARN if there is one, else one of the same role under another spelling.
-        found = next((c for c in candidates if c[0]["principalArn"] == entry["principal"]), candidates[0] if candidates else None)
-        if found is None:
+        record = next((c for c in candidates if c.arn == entry["principal"]), candidates[0] if candidates else None)
+        if record is None:
             builder.missing(address)
             builder.creates.extend(f"aws_eks_access_policy_association.{a['address']}" for a in entry["associations"])
             continue
-        record, policies = found
-        arn = str(record["principalArn"])
-        kind = str(record.get("type") or "STANDARD")
+        arn, kind = record.arn, record.type
         changes = []
         replaced = False
         if arn != entry["principal"]:
@@ -86,20 +85,16 @@ def adopt_access_entries(builder: AdoptionBuilder, plan: ClusterPlan, documents:
         if kind != "STANDARD":
             changes.append(f"type: {kind} -> STANDARD (replaced)")
             replaced = True
-        changes += _tag_changes(record)
+        changes += _tag_changes(record.tags)
         builder.exists(address, f"{name}:{arn}", f"AccessEntry/{arn}", changes, replaced)
-        by_policy = {str(p.get("policyArn")): p for p in policies}
+        by_policy = dict(record.policies)
         for association in entry["associations"]:
             assoc_address = f"aws_eks_access_policy_association.{association['address']}"
-            have = by_policy.get(association["policy_arn"])
-            if have is None or replaced:
+            if association["policy_arn"] not in by_policy or replaced:
                 builder.missing(assoc_address)
                 continue
-            scope = have.get("accessScope") or {}
-            want_type = "namespace" if association["namespaces"] else "cluster"
-            have_namespaces = sorted(map(str, scope.get("namespaces") or []))
-            scope_change = changed("access_scope", _scope_text(scope.get("type"), have_namespaces),
-                                   _scope_text(want_type, association["namespaces"]))
+            have = by_policy[association["policy_arn"]]
+            scope_change = changed("access_scope", _scope_text(have), _scope_text(association["namespaces"] or None))
             # access_scope is ForceNew: a scope that differs is replaced (delete, then create),
             # as a real plan shows (tests/test_real_terraform_eks.py).
             builder.exists(
@@ -111,40 +106,30 @@ def adopt_access_entries(builder: AdoptionBuilder, plan: ClusterPlan, documents:
             )
 
 
-def _scope_text(kind: Any, namespaces: list[str]) -> str:
-    return f"namespace [{', '.join(namespaces)}]" if kind == "namespace" else str(kind or "(none)")
+def _scope_text(namespaces) -> str:
+    """An access scope as the summary shows it: `cluster`, or `namespace [a, b]`."""
+    return "cluster" if namespaces is None else f"namespace [{', '.join(sorted(namespaces))}]"
 
 
-def _tag_changes(record: dict) -> list[str]:
+def _tag_changes(tags) -> list[str]:
     """The generated resources set no tags, so apply removes any the object carries."""
-    tags = record.get("tags") or {}
-    return [f"tags: {', '.join('-' + str(k) for k in sorted(tags))}"] if isinstance(tags, dict) and tags else []
+    return [f"tags: {', '.join('-' + k for k in tags)}"] if tags else []
 
 
-def _access_entries(documents: dict[str, Any]) -> dict[str, list[tuple[dict, list]]]:
-    """STANDARD access entries by principal key (IAM path and case aside), each with its
-    associated policies. Entries of the node and service types are provider-managed: never
-    matched, never imported."""
-    out: dict[str, list[tuple[dict, list]]] = {}
-    for i, item in enumerate(k8s.as_list(k8s.document(documents, ACCESS_ENTRIES), ACCESS_ENTRIES, "the document")):
-        item = k8s.as_dict(item, ACCESS_ENTRIES, f"[{i}]")
-        entry = k8s.as_dict(item.get("accessEntry"), ACCESS_ENTRIES, f"[{i}].accessEntry")
-        arn = k8s.text(entry.get("principalArn"), ACCESS_ENTRIES, f"[{i}].accessEntry.principalArn")
-        if str(entry.get("type") or "STANDARD") in PROVIDER_ENTRY_TYPES:
-            continue
-        policies = k8s.as_list(item.get("associatedAccessPolicies") or [], ACCESS_ENTRIES, f"[{i}].associatedAccessPolicies")
-        out.setdefault(principal_key(arn), []).append((entry, [p for p in policies if isinstance(p, dict)]))
+def _access_entries(documents: dict[str, Any]) -> dict[str, list[AccessEntryRecord]]:
+    """STANDARD access entries by principal key (IAM path and case aside). Entries of the node
+    and service types are provider-managed: never matched, never imported."""
+    out: dict[str, list[AccessEntryRecord]] = {}
+    for record in access_entry_records(documents):
+        if not record.provider_managed:
+            out.setdefault(principal_key(record.arn), []).append(record)
     return out
 
 
 def _pod_identity_associations(documents: dict[str, Any]) -> dict[tuple[str, str], dict]:
     """Pod identity associations by (namespace, service account); each needs its id to import."""
     out = {}
-    for i, item in enumerate(k8s.as_list(k8s.document(documents, POD_IDENTITY), POD_IDENTITY, "the document")):
-        item = k8s.as_dict(item, POD_IDENTITY, f"[{i}]")
-        assoc = k8s.as_dict(item.get("association", item), POD_IDENTITY, f"[{i}]")
-        ns = k8s.text(assoc.get("namespace"), POD_IDENTITY, f"[{i}].namespace")
-        sa = k8s.text(assoc.get("serviceAccount"), POD_IDENTITY, f"[{i}].serviceAccount")
+    for i, assoc in enumerate(pod_identity_records(documents)):
         k8s.text(assoc.get("associationId"), POD_IDENTITY, f"[{i}].associationId")
-        out[(ns, sa)] = assoc
+        out[(assoc["namespace"], assoc["serviceAccount"])] = assoc
     return out

@@ -44,7 +44,7 @@ from intent.yamlsafe import SAFE_LOADER
 from translators import kubernetes_state as k8s
 
 from ..common import AWS_ARN
-from .observe import ACCESS_ENTRIES, AWS_AUTH, MASTERS, authentication_mode, aws_auth_entries
+from .observe import AWS_AUTH, MASTERS, access_entry_records, authentication_mode, aws_auth_entries
 from .render import access_entries
 
 MODES = ("CONFIG_MAP", "API_AND_CONFIG_MAP", "API")
@@ -458,28 +458,10 @@ def _map_accounts(documents: dict[str, Any]) -> list[str]:
 def _existing_entries(documents: dict[str, Any]) -> dict[str, list[_Entry]]:
     """Every access entry of the cluster (all types) by principal key."""
     out: dict[str, list[_Entry]] = {}
-    for i, item in enumerate(k8s.as_list(k8s.document(documents, ACCESS_ENTRIES), ACCESS_ENTRIES, "the document")):
-        item = k8s.as_dict(item, ACCESS_ENTRIES, f"[{i}]")
-        entry = k8s.as_dict(item.get("accessEntry"), ACCESS_ENTRIES, f"[{i}].accessEntry")
-        arn = k8s.text(entry.get("principalArn"), ACCESS_ENTRIES, f"[{i}].accessEntry.principalArn")
-        groups = k8s.as_list(entry.get("kubernetesGroups") or [], ACCESS_ENTRIES, f"[{i}].accessEntry.kubernetesGroups")
-        policies = []
-        for j, assoc in enumerate(k8s.as_list(item.get("associatedAccessPolicies") or [], ACCESS_ENTRIES, f"[{i}].associatedAccessPolicies")):
-            where = f"[{i}].associatedAccessPolicies[{j}]"
-            assoc = k8s.as_dict(assoc, ACCESS_ENTRIES, where)
-            name = k8s.text(assoc.get("policyArn"), ACCESS_ENTRIES, f"{where}.policyArn").rsplit("/", 1)[-1]
-            scope = k8s.as_dict(assoc.get("accessScope"), ACCESS_ENTRIES, f"{where}.accessScope")
-            if scope.get("type") == "namespace":
-                namespaces = k8s.as_list(scope.get("namespaces") or [], ACCESS_ENTRIES, f"{where}.accessScope.namespaces")
-                policies.append((name, tuple(sorted(map(str, namespaces)))))
-            elif scope.get("type") == "cluster":
-                policies.append((name, ()))
-            else:
-                raise k8s.fail(ACCESS_ENTRIES, f"{where}.accessScope.type is neither 'cluster' nor 'namespace'")
-        username = entry.get("username")
-        out.setdefault(principal_key(arn), []).append(
-            _Entry(arn, str(entry.get("type") or "STANDARD"), str(username) if username else None,
-                   tuple(sorted(map(str, groups))), tuple(policies))
+    for record in access_entry_records(documents):
+        policies = tuple((arn.rsplit("/", 1)[-1], tuple(sorted(ns)) if ns else ()) for arn, ns in record.policies)
+        out.setdefault(principal_key(record.arn), []).append(
+            _Entry(record.arn, record.type, record.username, tuple(sorted(record.groups)), policies)
         )
     return out
 

@@ -3,6 +3,7 @@ associations, Kubernetes RBAC) into the neutral `ObservedState`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -81,34 +82,78 @@ def _group_grants(principal, groups, username, bindings, obj, via, managed) -> l
     return out
 
 
-def access_entry_grants(documents, spelling, bindings) -> list[ObservedGrant]:
-    """Grants from STANDARD access entries: their policy associations and Kubernetes groups."""
-    out: list[ObservedGrant] = []
-    entries = k8s.as_list(k8s.document(documents, ACCESS_ENTRIES), ACCESS_ENTRIES, "the document")
-    for i, item in enumerate(entries):
+@dataclass(frozen=True, slots=True)
+class AccessEntryRecord:
+    """One access entry of `aws/access-entries.json`, its shape checked: what observe, adopt and
+    migrate-eks read of it. `policies` are (policy ARN, namespaces as listed; None for cluster
+    scope); `tags` the tag keys."""
+
+    arn: str
+    type: str
+    username: str | None
+    groups: tuple[str, ...]
+    policies: tuple[tuple[str, tuple[str, ...] | None], ...]
+    tags: tuple[str, ...] = ()
+
+    @property
+    def provider_managed(self) -> bool:
+        """An entry EKS makes for nodes or another AWS service (SPEC §7)."""
+        return self.type in PROVIDER_ENTRY_TYPES
+
+
+def access_entry_records(documents) -> list[AccessEntryRecord]:
+    """Every access entry of the cluster, all types, in document order (CollectError naming the
+    field when the document is not what `aws eks describe-access-entry` and
+    `list-associated-access-policies` give)."""
+    out = []
+    for i, item in enumerate(k8s.as_list(k8s.document(documents, ACCESS_ENTRIES), ACCESS_ENTRIES, "the document")):
         item = k8s.as_dict(item, ACCESS_ENTRIES, f"[{i}]")
         entry = k8s.as_dict(item.get("accessEntry"), ACCESS_ENTRIES, f"[{i}].accessEntry")
         arn = k8s.text(entry.get("principalArn"), ACCESS_ENTRIES, f"[{i}].accessEntry.principalArn")
-        if str(entry.get("type") or "STANDARD") in PROVIDER_ENTRY_TYPES:
-            continue
-        principal = spelling.get(principal_key(arn), arn)
-        obj = f"AccessEntry/{arn}"
-        policies = k8s.as_list(item.get("associatedAccessPolicies") or [], ACCESS_ENTRIES, f"[{i}].associatedAccessPolicies")
-        for j, assoc in enumerate(policies):
+        policies: list[tuple[str, tuple[str, ...] | None]] = []
+        listed = k8s.as_list(item.get("associatedAccessPolicies") or [], ACCESS_ENTRIES, f"[{i}].associatedAccessPolicies")
+        for j, assoc in enumerate(listed):
             where = f"[{i}].associatedAccessPolicies[{j}]"
             assoc = k8s.as_dict(assoc, ACCESS_ENTRIES, where)
-            name = k8s.text(assoc.get("policyArn"), ACCESS_ENTRIES, f"{where}.policyArn").rsplit("/", 1)[-1]
+            policy = k8s.text(assoc.get("policyArn"), ACCESS_ENTRIES, f"{where}.policyArn")
             scope = k8s.as_dict(assoc.get("accessScope"), ACCESS_ENTRIES, f"{where}.accessScope")
-            level = EKS_POLICY_LEVELS.get(name, f"other:{name}")
             if scope.get("type") == "namespace":
-                namespaces = tuple(k8s.as_list(scope.get("namespaces") or [], ACCESS_ENTRIES, f"{where}.accessScope.namespaces"))
-                out.append(ObservedGrant(principal, level, "namespace", tuple(map(str, namespaces)), obj, name))
+                namespaces = k8s.as_list(scope.get("namespaces") or [], ACCESS_ENTRIES, f"{where}.accessScope.namespaces")
+                policies.append((policy, tuple(map(str, namespaces))))
             elif scope.get("type") == "cluster":
-                out.append(ObservedGrant(principal, level, "cluster", (), obj, name))
+                policies.append((policy, None))
             else:
                 raise k8s.fail(ACCESS_ENTRIES, f"{where}.accessScope.type is neither 'cluster' nor 'namespace'")
-        groups = [str(g) for g in k8s.as_list(entry.get("kubernetesGroups") or [], ACCESS_ENTRIES, f"[{i}].accessEntry.kubernetesGroups")]
-        out += _group_grants(principal, groups, entry.get("username"), bindings, obj, "access entry group", True)
+        groups = k8s.as_list(entry.get("kubernetesGroups") or [], ACCESS_ENTRIES, f"[{i}].accessEntry.kubernetesGroups")
+        username = entry.get("username")
+        tags = entry.get("tags")
+        out.append(AccessEntryRecord(
+            arn,
+            str(entry.get("type") or "STANDARD"),
+            str(username) if username else None,
+            tuple(map(str, groups)),
+            tuple(policies),
+            tuple(sorted(map(str, tags))) if isinstance(tags, dict) else (),
+        ))
+    return out
+
+
+def access_entry_grants(documents, spelling, bindings) -> list[ObservedGrant]:
+    """Grants from STANDARD access entries: their policy associations and Kubernetes groups."""
+    out: list[ObservedGrant] = []
+    for record in access_entry_records(documents):
+        if record.provider_managed:
+            continue
+        principal = spelling.get(principal_key(record.arn), record.arn)
+        obj = f"AccessEntry/{record.arn}"
+        for policy, namespaces in record.policies:
+            name = policy.rsplit("/", 1)[-1]
+            level = EKS_POLICY_LEVELS.get(name, f"other:{name}")
+            if namespaces is None:
+                out.append(ObservedGrant(principal, level, "cluster", (), obj, name))
+            else:
+                out.append(ObservedGrant(principal, level, "namespace", namespaces, obj, name))
+        out += _group_grants(principal, list(record.groups), record.username, bindings, obj, "access entry group", True)
     return out
 
 
@@ -169,14 +214,23 @@ def aws_auth_grants(documents, spelling, bindings, managed: bool) -> tuple[list[
     return out, tuple(nodes)
 
 
-def pod_identities(documents) -> tuple[ObservedWorkloadIdentity, ...]:
-    """Pod identity associations as (namespace, service account, role ARN)."""
+def pod_identity_records(documents) -> list[dict[str, Any]]:
+    """The pod identity associations of `aws/pod-identity-associations.json` (each as
+    `describe-pod-identity-association` gives it, or its `association`), with namespace,
+    service account and role checked."""
     out = []
     for i, item in enumerate(k8s.as_list(k8s.document(documents, POD_IDENTITY), POD_IDENTITY, "the document")):
         item = k8s.as_dict(item, POD_IDENTITY, f"[{i}]")
         assoc = k8s.as_dict(item.get("association", item), POD_IDENTITY, f"[{i}]")
-        ns = k8s.text(assoc.get("namespace"), POD_IDENTITY, f"[{i}].namespace")
-        sa = k8s.text(assoc.get("serviceAccount"), POD_IDENTITY, f"[{i}].serviceAccount")
-        role = k8s.text(assoc.get("roleArn"), POD_IDENTITY, f"[{i}].roleArn")
-        out.append(ObservedWorkloadIdentity(ns, sa, role, f"PodIdentityAssociation/{ns}/{sa}"))
-    return tuple(out)
+        for key in ("namespace", "serviceAccount", "roleArn"):
+            k8s.text(assoc.get(key), POD_IDENTITY, f"[{i}].{key}")
+        out.append(assoc)
+    return out
+
+
+def pod_identities(documents) -> tuple[ObservedWorkloadIdentity, ...]:
+    """Pod identity associations as (namespace, service account, role ARN)."""
+    return tuple(
+        ObservedWorkloadIdentity(a["namespace"], a["serviceAccount"], a["roleArn"], f"PodIdentityAssociation/{a['namespace']}/{a['serviceAccount']}")
+        for a in pod_identity_records(documents)
+    )
