@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment
 
 from intent.errors import UsageError
-from intent.generate.render import HclRaw, hcl_string, render_template
-from intent.generate.writer import OutputError, replace_file
+from intent.generate.render import HclRaw, render_template
+from intent.generate.writer import OutputError, OutputPaths, read_existing, replace_file
 from intent.observe.adoption import ClusterAdoption
 
 IMPORTS_FILE = "imports.tf"
@@ -64,42 +63,35 @@ def imports_text(adoption: ClusterAdoption, env: Environment) -> str:
     return text.rstrip("\n") + "\n"
 
 
-def cluster_directory(out_dir: str | os.PathLike, cluster: str) -> Path:
-    """`DIR/clusters/<cluster>`, which generate must have written: a real directory (no link
-    anywhere on the way below DIR)."""
-    out = Path(out_dir)
-    node = out
-    for part in ("clusters", cluster):
-        node = node / part
-        try:
-            mode = os.lstat(node).st_mode
-        except FileNotFoundError:
-            raise ImportsError(
-                f"{node}: no generated root for cluster {cluster}; run `fleet-intent generate` first"
-            ) from None
-        if stat.S_ISLNK(mode) or not stat.S_ISDIR(mode):
-            raise ImportsError(f"{node}: is not a directory (a link or a file); refusing to write imports.tf there")
-    return node
+def imports_path(out_dir: str | os.PathLike, cluster: str) -> Path:
+    """`DIR/clusters/<cluster>/imports.tf`, in a root generate must have written; no link on the
+    way below DIR (the writer's own rule, `OutputPaths`)."""
+    try:
+        path = OutputPaths(Path(out_dir))(f"clusters/{cluster}/{IMPORTS_FILE}")
+    except OutputError as exc:
+        raise ImportsError(str(exc)) from None
+    if not path.parent.is_dir():
+        raise ImportsError(f"{path.parent}: no generated root for cluster {cluster}; run `fleet-intent generate` first")
+    return path
 
 
 def write_imports(out_dir: str | os.PathLike, adoptions: list[ClusterAdoption], env: Environment) -> list[ImportsOutcome]:
     """Write each cluster's imports.tf (or remove it when nothing exists any more).
 
     Every file is rendered and every directory checked before the first write, so bad input
-    changes nothing; each write replaces its file atomically.
+    changes nothing; each write replaces its file atomically. Only a regular file is ever
+    replaced or removed (`replace_file`; a link is left as it is).
     """
-    planned = [(a, cluster_directory(out_dir, a.cluster) / IMPORTS_FILE, imports_text(a, env)) for a in adoptions]
+    planned = [(a, imports_path(out_dir, a.cluster), imports_text(a, env)) for a in adoptions]
     outcomes = []
     for adoption, path, text in planned:
+        current = read_existing(path)
         try:
-            current = _read_if_regular(path)
             if not text:
-                if current is None:
-                    action = "unchanged"
-                else:
+                action = "unchanged" if current is None else "removed"
+                if current is not None:
                     path.unlink()
-                    action = "removed"
-            elif current == text:
+            elif current == text.encode("utf-8"):
                 action = "unchanged"
             else:
                 replace_file(path, text)
@@ -110,17 +102,3 @@ def write_imports(out_dir: str | os.PathLike, adoptions: list[ClusterAdoption], 
             raise ImportsError(f"{exc.filename or path}: {exc.strerror or exc}") from None
         outcomes.append(ImportsOutcome(adoption.cluster, action, len(adoption.imports)))
     return outcomes
-
-
-def _read_if_regular(path: Path) -> str | None:
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        return None
-    if not stat.S_ISREG(mode):
-        raise OutputError(f"{path}: is not a regular file; refusing to replace it")
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        return handle.read()
-
-
-__all__ = ["ADDRESS", "IMPORTS_FILE", "ImportsError", "ImportsOutcome", "hcl_string", "imports_text", "write_imports"]

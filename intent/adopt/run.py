@@ -19,11 +19,10 @@ from intent.check.findings import (
     Finding,
 )
 from intent.check.report import ClusterStatus, Report
-from intent.check.run import check_cluster
+from intent.check.run import check_cluster, read_with_translator
 from intent.observe.adoption import ClusterAdoption
 from intent.observe.sources import CollectError, StateSource
 from intent.plan import ClusterPlan, FleetPlan
-from intent.plugins import load_translator
 
 # What apply neither creates nor rewrites: access and identities that exist beyond or against
 # the intent, settings the roots rely on, clusters that could not be read. Missing objects
@@ -60,11 +59,9 @@ def adopt_one(plan: ClusterPlan, documents: dict[str, Any] | CollectError) -> tu
     adoption = None
     if status == "ok":
         try:
-            adoption = load_translator(plan.provider).adopt(plan, documents)
+            adoption = read_with_translator("adopt", plan, documents)
         except CollectError as exc:
             status, findings = check_cluster(plan, exc)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            status, findings = check_cluster(plan, CollectError(f"unexpected document content ({type(exc).__name__}: {exc})"))
     return status, adoption, [f for f in findings if stands_in_the_way(f)]
 
 

@@ -15,17 +15,23 @@ from intent.check.revision import cluster_revision
 from intent.observe.sources import CollectError, StateSource
 
 
-def observe(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedState:
-    """The observed state of one cluster, read by its provider's translator (CollectError when
-    a document is malformed)."""
+def read_with_translator(method: str, plan: ClusterPlan, documents: dict[str, Any]) -> Any:
+    """`translator.<method>(plan, documents)` of the cluster's provider (`observe`, `adopt`),
+    any document shape its parsers did not anticipate turned into a CollectError."""
     translator = load_translator(plan.provider)
     try:
-        return translator.observe(plan, documents)
+        return getattr(translator, method)(plan, documents)
     except CollectError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         # A document shape no parser check anticipated: still one cluster's problem, not a crash.
         raise CollectError(f"unexpected document content ({type(exc).__name__}: {exc})") from None
+
+
+def observe(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedState:
+    """The observed state of one cluster, read by its provider's translator (CollectError when
+    a document is malformed)."""
+    return read_with_translator("observe", plan, documents)
 
 
 def check_cluster(plan: ClusterPlan, documents: dict[str, Any] | CollectError) -> tuple[str, list[Finding]]:

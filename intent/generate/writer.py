@@ -263,7 +263,7 @@ def _safe_relative(path: str) -> PurePosixPath:
     return rel
 
 
-class _Targets:
+class OutputPaths:
     """Maps relative paths to files under the output directory, refusing symbolic links.
 
     Each directory on the way is checked once (lstat) and its real path compared with the
@@ -350,7 +350,7 @@ def _check_directory(out_dir: Path, previous: dict | None) -> None:
 MAX_EXISTING_BYTES = 16 << 20
 
 
-def _read(path: Path) -> bytes | None:
+def read_existing(path: Path) -> bytes | None:
     """The bytes of the regular file at `path` (None if missing, a link or not a regular
     file; a stand-in text if over MAX_EXISTING_BYTES, which never equals generated text)."""
     try:
@@ -603,14 +603,14 @@ def _write_output(out: Path, files: dict[str, str], intent_sha256: str, clusters
     previous = read_manifest(out) if out.is_dir() else None
     _check_directory(out, previous)
     changes = _changes(files, intent_sha256, clusters, previous)
-    resolve = _Targets(out)
+    resolve = OutputPaths(out)
     targets = {path: resolve(path) for path in changes.desired}
     owned, untracked = _still_ours(changes.remove, previous, resolve)
     targets.update(owned)
     pending: list[str] = []
     unchanged: list[str] = []
     for path, text in changes.desired.items():
-        if _read(targets[path]) == text.encode("utf-8"):
+        if read_existing(targets[path]) == text.encode("utf-8"):
             unchanged.append(path)
         elif targets[path].is_dir():
             raise OutputError(f"{targets[path]}: is a directory where a generated file belongs")
@@ -662,7 +662,7 @@ def _remove_leftovers(out: Path) -> tuple[str, ...]:
     return leftovers
 
 
-def _still_ours(paths: Iterable[str], previous: dict | None, resolve: _Targets) -> tuple[dict[str, Path], tuple[str, ...]]:
+def _still_ours(paths: Iterable[str], previous: dict | None, resolve: OutputPaths) -> tuple[dict[str, Path], tuple[str, ...]]:
     """Split the files the old manifest lists for removal: those whose content is still what
     fleet-intent wrote (path -> file, to remove) and those changed since or no longer regular
     files (left in place, never removed: a forged or stale entry cannot delete a user's file)."""
@@ -727,13 +727,13 @@ def check_output(out_dir: str | Path, files: dict[str, str], intent_sha256: str,
     _check_not_dangling(out)
     previous = read_manifest(out) if out.is_dir() else None
     changes = _changes(files, intent_sha256, clusters, previous)
-    targets = _Targets(out)  # as generate would: a linked folder inside DIR is refused, not read
+    targets = OutputPaths(out)  # as generate would: a linked folder inside DIR is refused, not read
     added: list[str] = []
     changed: list[str] = []
     chunks: list[str] = []
     for path, text in sorted(changes.desired.items()):
         data = text.encode("utf-8")
-        current = _read(targets(path)) if out.is_dir() else None
+        current = read_existing(targets(path)) if out.is_dir() else None
         if current == data:
             continue
         new = text.splitlines(keepends=True)
@@ -745,7 +745,7 @@ def check_output(out_dir: str | Path, files: dict[str, str], intent_sha256: str,
             chunks.extend(_diff(current.decode("utf-8", "replace").splitlines(keepends=True), new, f"a/{path}", f"b/{path}"))
     removed: list[str] = []
     for path in changes.remove:
-        current = _read(targets(path, link_ok=True))
+        current = read_existing(targets(path, link_ok=True))
         if current is None or sha256_text(current) != previous["files"][path]:
             continue  # gone already, or not ours any more: write_output leaves it in place
         removed.append(path)
