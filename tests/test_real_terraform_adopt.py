@@ -8,7 +8,7 @@ the EC2_LINUX node entry EKS made, the cluster creator's entry with AmazonEKSClu
 entry with AmazonEKSEditPolicy over a narrower scope than the intent's, and the payments-api pod
 identity association. Then:
 1. `terraform apply` of the AWS part without imports.tf fails with the real conflict
-   (ResourceInUseException from CreateAccessEntry / CreatePodIdentityAssociation);
+   (ResourceInUseException from CreateAccessEntry);
 2. `fleet-intent adopt --live` writes imports.tf and reports the creator's entry (FI-AUTH-001,
    exit 1) and the deployer's scope as a replacement;
 3. with the AWS import blocks, `terraform plan` imports exactly what exists and creates nothing
@@ -94,8 +94,10 @@ def test_adopt_imports_what_exists_then_apply_succeeds_and_second_plan_is_empty(
     with eks_for(CLUSTER, work) as eks:
         seed_existing(eks)
 
-        # 1. Without imports: the real conflict.
-        failed = terraform.run(work, "apply", "-auto-approve", "-input=false", "-no-color", ok=(1,))
+        # 1. Without imports: the real conflict. Targeted at the one entry, so that the failed
+        # apply creates nothing else and the later plan still has real creations to show.
+        failed = terraform.run(work, "apply", "-auto-approve", "-input=false", "-no-color",
+                               "-target=aws_eks_access_entry.role_111122223333_platform-admin", ok=(1,))
         assert "ResourceInUseException" in failed.stderr
         assert "already in use" in failed.stderr
 
@@ -123,8 +125,9 @@ def test_adopt_imports_what_exists_then_apply_succeeds_and_second_plan_is_empty(
             "aws_eks_pod_identity_association.payments_payments-api":
                 f"{CLUSTER},{next(iter(eks.api.clusters[CLUSTER].associations))}",
         }
-        created = {address for address, act in actions.items() if "create" in act and address not in imports}
-        assert created.isdisjoint(imports)
+        # What Terraform creates outright; an imported resource is read, kept or replaced, never only created.
+        created = {address for address, act in actions.items() if act == ["create"]}
+        assert created and created.isdisjoint(imports)
         assert actions["aws_eks_access_policy_association.role_111122223333_ci_slash_checkout-deployer_edit"] == [
             "delete", "create"]  # the narrower scope is replaced, as adopt said
         assert actions["aws_eks_access_entry.role_111122223333_platform-admin"] == ["no-op"]
