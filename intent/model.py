@@ -242,7 +242,10 @@ def _strict_date(value: object) -> dt.date:
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_strict_date)]
-PsaVersion = Annotated[str, _check(r"latest|v1\.[0-9]{1,3}", "a PSA version ('latest' or 'v1.<minor>')")]
+# Pod Security Admission reads `latest` or `v1.<minor>` without leading zeros and treats any
+# other value as an error (k8s.io/pod-security-admission api/helpers.go, ParseVersion:
+# `^v1\.([0-9]|[1-9][0-9]*)$`); the admission policies compare versions in that form.
+PsaVersion = Annotated[str, _check(r"latest|v1\.(?:0|[1-9][0-9]{0,2})", "a PSA version ('latest' or 'v1.<minor>', no leading zeros)")]
 ExceptionId = Annotated[str, _check(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}", "an exception id (letters, digits, '.', '_', '-')")]
 LabelKey = Annotated[
     str,
@@ -490,6 +493,13 @@ class PodSecurityException(Model):
         return now.astimezone(dt.timezone.utc).date() > self.expires
 
 
+class Admission(Model):
+    """The admission policies generated for every cluster (SPEC §13). `mode` sets each
+    binding's validationActions: deny = [Deny], warn = [Warn, Audit] (the dry run), audit = [Audit]."""
+
+    mode: Literal["deny", "warn", "audit"]
+
+
 class SecurityIntent(Model):
     api_version: Literal["fleet-intent/v1"]
     kind: Literal["SecurityIntent"]
@@ -500,6 +510,7 @@ class SecurityIntent(Model):
     teams: list[Team] = Field(default_factory=list)
     clusters: list[Cluster] = Field(default_factory=list)
     exceptions: list[PodSecurityException] = Field(default_factory=list)
+    admission: Admission | None = None
 
 
 def json_schema() -> dict:

@@ -164,6 +164,7 @@ class ClusterPlan:
     baseline: PodSecurity
     owner: str | None  # metadata.owner: owner of cluster-wide findings
     team_owners: tuple[tuple[str, str], ...] = field(default=())  # (team, first owner)
+    admission_mode: str | None = None  # deny | warn | audit with an `admission:` block (SPEC §13)
 
     @property
     def name(self) -> str:
@@ -197,6 +198,7 @@ class ClusterPlan:
             "workloadIdentities": [_plain(w) for w in self.workload_identities],
             "exceptionsApplied": [_plain(e) for e in self.exceptions_applied],
             "exceptionsExpired": [_plain(e) for e in self.exceptions_expired],
+            **({"admission": {"mode": self.admission_mode}} if self.admission_mode else {}),
         }
 
 
@@ -269,6 +271,9 @@ def plan_revision(plan: ClusterPlan) -> str:
         "ignoreNamespaces": sorted(plan.ignore_namespaces),
         "owner": plan.owner,
     }
+    if plan.admission_mode:
+        # Only with an `admission:` block, so that a plan without one keeps its revision.
+        document["admission"] = {"mode": plan.admission_mode}
     text = _canonical_text(document)[:-1]  # the items' texts follow, inside the same object
     for key, items in (
         ("namespaces", plan.namespaces),
@@ -428,6 +433,7 @@ def plan_cluster(
         baseline=baseline,
         owner=intent.metadata.owner,
         team_owners=_team_owners(intent, cache),
+        admission_mode=intent.admission.mode if intent.admission else None,
     )
 
 

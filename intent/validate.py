@@ -11,6 +11,7 @@ import difflib
 
 from pydantic.alias_generators import to_snake
 
+from intent.admission import SYSTEM_NAMESPACE
 from intent.model import (
     PSA_MODES,
     AksCluster,
@@ -46,6 +47,7 @@ def check_references(intent: SecurityIntent, now: dt.datetime) -> list[Found]:
     found += _team_contents(intent)
     found += _reserved_labels(intent)
     found += _system_namespaces(intent)
+    found += _admission_namespace(intent)
     found += _annotation_sizes(intent)
     found += _overrides(intent)
     found += _exceptions(intent, now)
@@ -197,6 +199,21 @@ def _system_namespaces(intent: SecurityIntent) -> list[Found]:
                     )
                 )
     return out
+
+
+def _admission_namespace(intent: SecurityIntent) -> list[Found]:
+    if intent.admission is None:
+        return []
+    return [
+        _error(
+            ("teams", i, "namespaces", j, "name"),
+            f"{SYSTEM_NAMESPACE!r} holds the admission policies' parameters (admission: is set), so it "
+            "cannot also be a team's namespace; rename the team's namespace",
+        )
+        for i, team in enumerate(intent.teams)
+        for j, ns in enumerate(team.namespaces)
+        if ns.name == SYSTEM_NAMESPACE
+    ]
 
 
 # Kubernetes refuses an object whose annotations (keys plus values, in bytes) exceed 256 KiB

@@ -193,7 +193,7 @@ def test_listed_file_whose_content_changed_is_left_in_place_with_a_warning(gener
         f"warning: {out}/clusters/dev-weu/access.tf: listed in MANIFEST.json but changed since fleet-intent wrote it; "
         "left in place and no longer tracked" in err
     )
-    assert "6 removed" in err
+    assert "8 removed" in err
     assert not any(p.startswith("clusters/dev-weu/") for p in manifest_of(out)["files"])
     # Untracked now: the next run neither warns again nor calls the tree stale.
     code, _, err = generate(capsys, intent, out, "--check")

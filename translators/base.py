@@ -55,6 +55,11 @@ class ProviderTranslator:
         """The cluster's observed state from its snapshot documents."""
         return importlib.import_module(".observe", type(self).__module__).observe_cluster(plan, documents)
 
+    def cluster_admin_subjects(self, plan: ClusterPlan) -> list[tuple[str, str]]:
+        """The (kind, name) RBAC subjects through which the cluster's root grants the intent's
+        cluster-admins: the allow-list of the admission guard (intent/admission.py)."""
+        return importlib.import_module(".render", type(self).__module__).cluster_admin_subjects(plan)
+
     def adopt(self, plan: ClusterPlan, documents: Any) -> Any:
         """The cluster's `ClusterAdoption` (intent/observe/adoption.py): which resources of its
         root already exist, with their import ids, and which apply creates (SPEC §12)."""

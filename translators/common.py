@@ -12,11 +12,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import yaml
 from jinja2 import Environment
 
+from intent.admission import CLUSTER_ADMIN_GUARD, admission_objects
 from intent.model import aws_partition  # noqa: F401 -- the partition rule lives with the intent's validation
 from intent.plan import MANAGED_BY_LABEL, MANAGED_BY_VALUE, TEAM_LABEL, ClusterPlan, Grant, WorkloadIdentityPlan
-from intent.generate.render import RenderError, render_cached, render_template
+from intent.generate.render import HclRaw, RenderError, render_cached, render_template
 
 from .base import RenderedFile
 
@@ -286,8 +288,12 @@ def rbac_text(plan: ClusterPlan, env: Environment, subject_of: Callable[[Grant],
     usually has the same bindings on all of them.
     """
     role_bindings, cluster_bindings = kubernetes_bindings(plan, subject_of)
+    guard = admission_params_dependency(plan, CLUSTER_ADMIN_GUARD)
     blocks = [render_cached(env, "common/role-binding.tf.j2", plan.name, binding=b) for b in role_bindings]
-    blocks += [render_cached(env, "common/cluster-role-binding.tf.j2", plan.name, binding=b) for b in cluster_bindings]
+    blocks += [
+        render_cached(env, "common/cluster-role-binding.tf.j2", plan.name, binding=b, depends_on=guard if b.role == "cluster-admin" else None)
+        for b in cluster_bindings
+    ]
     return "\n".join(_tidy(block) for block in blocks)
 
 
@@ -295,3 +301,72 @@ def _tidy(text: str) -> str:
     # Templates end every block with a blank line; a file ends with exactly one newline.
     text = text.strip("\n")
     return text + "\n" if text else ""
+
+
+def rbac_cluster_admins(plan: ClusterPlan, subject_of: Callable[[Grant], Subject]) -> list[tuple[str, str]]:
+    """The (kind, name) subjects of the cluster-admin ClusterRoleBinding `rbac.tf` holds when
+    the translator grants through Kubernetes RBAC with `subject_of`."""
+    return sorted(
+        {(s.kind, s.name) for s in map(subject_of, (g for g in plan.grants if g.scope == "cluster" and g.level == "cluster-admin"))}
+    )
+
+
+def admission_files(plan: ClusterPlan, env: Environment, cluster_admins: list[tuple[str, str]]) -> list[RenderedFile]:
+    """`admission.tf` and `manifests/admission.yaml`: the same admission objects (SPEC §13) for
+    Terraform and for kubectl/GitOps; nothing without an `admission:` block."""
+    objects = admission_objects(plan, cluster_admins)
+    if not objects:
+        return []
+    manifests = []
+    addresses: dict[tuple[str, str], str] = {}
+    for obj in objects:
+        address = _admission_address(obj)
+        addresses[(obj["kind"], obj["metadata"]["name"])] = address
+        manifests.append({"address": address, "manifest": obj, "depends_on": _admission_depends_on(obj, addresses)})
+    text = render_template(env, "common/admission.tf.j2", plan.name, manifests=manifests)
+    return [
+        RenderedFile(cluster_root(plan, "admission.tf"), _tidy(text)),
+        RenderedFile(cluster_root(plan, "manifests/admission.yaml"), admission_yaml(objects)),
+    ]
+
+
+# Resource name prefixes (the object's name follows): short, and distinct per kind.
+_ADMISSION_KINDS = {
+    "Namespace": "namespace",
+    "ConfigMap": "params",
+    "ValidatingAdmissionPolicy": "policy",
+    "ValidatingAdmissionPolicyBinding": "binding",
+}
+
+
+def _admission_address(obj: dict) -> str:
+    return ident(_ADMISSION_KINDS[obj["kind"]], encode_name(obj["metadata"]["name"]))
+
+
+def admission_params_dependency(plan: ClusterPlan, policy: str) -> HclRaw | None:
+    """`depends_on` for what a policy's parameters must admit (the namespaces, the cluster-admin
+    binding): the parameter ConfigMap, when the cluster has admission policies."""
+    if not plan.admission_mode:
+        return None
+    return HclRaw(f"[kubernetes_manifest.{_admission_address({'kind': 'ConfigMap', 'metadata': {'name': policy}})}]")
+
+
+def _admission_depends_on(obj: dict, addresses: dict[tuple[str, str], str]) -> HclRaw | None:
+    """Parameters after their namespace; a binding after its policy and parameters, so that a
+    binding never points at what is not there yet (an unknown policy is ignored silently,
+    kubernetes/kubernetes#117263, and missing parameters refuse every request)."""
+    name = obj["metadata"]["name"]
+    if obj["kind"] == "ConfigMap":
+        needs = [("Namespace", obj["metadata"]["namespace"])]
+    elif obj["kind"] == "ValidatingAdmissionPolicyBinding":
+        needs = [("ValidatingAdmissionPolicy", name)] + ([("ConfigMap", name)] if "paramRef" in obj["spec"] else [])
+    else:
+        return None
+    return HclRaw("[" + ", ".join(f"kubernetes_manifest.{addresses[need]}" for need in needs) + "]")
+
+
+def admission_yaml(objects: list[dict]) -> str:
+    """The objects as one multi-document YAML file, dumped from data (never templated)."""
+    return "---\n".join(
+        yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000) for obj in objects
+    )

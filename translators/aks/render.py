@@ -12,12 +12,14 @@ from intent.provider_roles import AKS_CLUSTER_USER_ROLE, AKS_ROLE_NAMES
 from ..base import RenderedFile
 from ..common import (
     Subject,
+    admission_files,
     annotated_service_accounts,
     claim,
     cluster_binding_name,
     ident,
     per_workload_identity,
     principal_address,
+    rbac_cluster_admins,
     rbac_text,
     render_root_files,
     short_hash,
@@ -56,7 +58,13 @@ def render_aks(plan: ClusterPlan, env: Environment) -> list[RenderedFile]:
         "aks/workload-identity.tf.j2",
         {"credentials": credentials, "service_accounts": service_accounts(plan)},
     )
-    return render_root_files(plan, env, AZURERM_PROVIDER, files)
+    return render_root_files(plan, env, AZURERM_PROVIDER, files) + admission_files(plan, env, cluster_admin_subjects(plan))
+
+
+def cluster_admin_subjects(plan: ClusterPlan) -> list[tuple[str, str]]:
+    """The RBAC subjects of the intent's cluster-admins (the admission guard's allow-list):
+    none on azure-rbac clusters, where cluster-admin is an Azure role assignment."""
+    return rbac_cluster_admins(plan, rbac_subject) if plan.cluster.authorization == "kubernetes-rbac" else []
 
 
 def object_id(grant_or_principal: Grant | str) -> str:

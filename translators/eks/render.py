@@ -16,12 +16,14 @@ from ..base import RenderedFile
 from ..common import (
     AWS_ARN,
     Subject,
+    admission_files,
     aws_partition,
     binding_name,
     claim,
     cluster_root,
     per_workload_identity,
     principal_address,
+    rbac_cluster_admins,
     rbac_text,
     render_root_files,
 )
@@ -52,7 +54,17 @@ def render_eks(plan: ClusterPlan, env: Environment) -> list[RenderedFile]:
         # API and API_AND_CONFIG_MAP: access entries only; fleet-intent writes no aws-auth there.
         files["access.tf"] = ("eks/access.tf.j2", {"access_entries": access_entries(plan)})
     files["workload-identity.tf"] = ("eks/workload-identity.tf.j2", {"pod_identities": pod_identities(plan)})
+    extra += admission_files(plan, env, cluster_admin_subjects(plan))
     return render_root_files(plan, env, AWS_PROVIDER, files) + extra
+
+
+def cluster_admin_subjects(plan: ClusterPlan) -> list[tuple[str, str]]:
+    """The RBAC subjects of the intent's cluster-admins (the admission guard's allow-list): the
+    aws-auth group on CONFIG_MAP clusters; none in the API modes, where cluster-admin is an
+    access policy association."""
+    if plan.cluster.authentication_mode != "CONFIG_MAP":
+        return []
+    return rbac_cluster_admins(plan, lambda g: Subject("Group", aws_auth_group(g)))
 
 
 def access_entries(plan: ClusterPlan) -> list[dict]:

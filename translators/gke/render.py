@@ -9,9 +9,11 @@ from intent.plan import ClusterPlan, Grant
 from ..base import RenderedFile
 from ..common import (
     Subject,
+    admission_files,
     annotated_service_accounts,
     per_workload_identity,
     principal_address,
+    rbac_cluster_admins,
     rbac_text,
     render_root_files,
     unique_principals,
@@ -35,7 +37,12 @@ def render_gke(plan: ClusterPlan, env: Environment) -> list[RenderedFile]:
             {"workload_identities": identities, "service_accounts": service_accounts(plan)},
         ),
     }
-    return render_root_files(plan, env, GOOGLE_PROVIDER, files)
+    return render_root_files(plan, env, GOOGLE_PROVIDER, files) + admission_files(plan, env, cluster_admin_subjects(plan))
+
+
+def cluster_admin_subjects(plan: ClusterPlan) -> list[tuple[str, str]]:
+    """The RBAC subjects of the intent's cluster-admins (the admission guard's allow-list)."""
+    return rbac_cluster_admins(plan, rbac_subject)
 
 
 def rbac_subject(grant: Grant) -> Subject:

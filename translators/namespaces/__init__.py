@@ -7,11 +7,12 @@ from typing import ClassVar
 
 from jinja2 import Environment
 
+from intent.admission import PSA_FLOOR
 from intent.plan import PSA_PREFIX, REVISION_ANNOTATION, ClusterPlan, NamespacePlan, plan_revision
 from intent.generate.render import Attrs, HclRaw, hcl_expr, render_template
 
 from ..base import RenderedFile
-from ..common import KUBERNETES_PROVIDER, cluster_root
+from ..common import KUBERNETES_PROVIDER, admission_params_dependency, cluster_root
 
 MODULE_DIR = "modules/namespaces"
 MODULE_FILES = ("variables.tf", "main.tf", "outputs.tf")  # and versions.tf, from the common template
@@ -65,6 +66,7 @@ class NamespacesTranslator:
         text = render_template(
             env, "namespaces/module-call.tf.j2", plan.name,
             cluster=plan.cluster, revision=plan_revision(plan), namespaces=namespaces_input(plan),
+            depends_on=admission_params_dependency(plan, PSA_FLOOR),
         )
         return [RenderedFile(cluster_root(plan, "namespaces.tf"), text)]
 

@@ -3,7 +3,7 @@ module "namespaces" {
   source = "../../modules/namespaces"
 
   # The revision of this cluster's plan: every namespace carries it as fleet-intent/revision.
-  revision = "sha256:1211384b29315042"
+  revision = "sha256:a0ea71d70d31b3bd"
 
   namespaces = {
     "checkout" = {
@@ -49,4 +49,7 @@ module "namespaces" {
       annotations = {}
     }
   }
+
+  # The admission floors first: a namespace lowered by an exception is refused until they are.
+  depends_on = [kubernetes_manifest.params_fleet-intent-psa-floor]
 }

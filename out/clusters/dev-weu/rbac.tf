@@ -117,6 +117,8 @@ resource "kubernetes_cluster_role_binding_v1" "cluster-admin" {
     kind      = "Group"
     name      = "6f1c2d3e-0000-4000-8000-000000000001"
   }
+
+  depends_on = [kubernetes_manifest.params_fleet-intent-cluster-admin-guard]
 }
 
 resource "kubernetes_cluster_role_binding_v1" "cluster-view" {

@@ -3,7 +3,7 @@ module "namespaces" {
   source = "../../modules/namespaces"
 
   # The revision of this cluster's plan: every namespace carries it as fleet-intent/revision.
-  revision = "sha256:5a9f89895e648196"
+  revision = "sha256:c6fdfeb3bc219652"
 
   namespaces = {
     "data-ingest" = {
@@ -60,4 +60,7 @@ module "namespaces" {
       annotations = {}
     }
   }
+
+  # The admission floors first: a namespace lowered by an exception is refused until they are.
+  depends_on = [kubernetes_manifest.params_fleet-intent-psa-floor]
 }

@@ -167,6 +167,8 @@ resource "kubernetes_cluster_role_binding_v1" "cluster-admin" {
     kind      = "Group"
     name      = "fleet-intent:cluster-admin"
   }
+
+  depends_on = [kubernetes_manifest.params_fleet-intent-cluster-admin-guard]
 }
 
 resource "kubernetes_cluster_role_binding_v1" "cluster-view" {

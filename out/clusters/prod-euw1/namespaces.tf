@@ -3,7 +3,7 @@ module "namespaces" {
   source = "../../modules/namespaces"
 
   # The revision of this cluster's plan: every namespace carries it as fleet-intent/revision.
-  revision = "sha256:fe770450b8c10032"
+  revision = "sha256:035cb84a0e75a6ab"
 
   namespaces = {
     "checkout" = {
@@ -76,4 +76,7 @@ module "namespaces" {
       annotations = {}
     }
   }
+
+  # The admission floors first: a namespace lowered by an exception is refused until they are.
+  depends_on = [kubernetes_manifest.params_fleet-intent-psa-floor]
 }

@@ -217,6 +217,8 @@ resource "kubernetes_cluster_role_binding_v1" "cluster-admin" {
     kind      = "Group"
     name      = "platform-admins@acme.example"
   }
+
+  depends_on = [kubernetes_manifest.params_fleet-intent-cluster-admin-guard]
 }
 
 resource "kubernetes_cluster_role_binding_v1" "cluster-view" {

@@ -3,7 +3,7 @@ module "namespaces" {
   source = "../../modules/namespaces"
 
   # The revision of this cluster's plan: every namespace carries it as fleet-intent/revision.
-  revision = "sha256:50ef2afce801c769"
+  revision = "sha256:20bf01fd34765d75"
 
   namespaces = {
     "checkout" = {
@@ -50,4 +50,7 @@ module "namespaces" {
       annotations = {}
     }
   }
+
+  # The admission floors first: a namespace lowered by an exception is refused until they are.
+  depends_on = [kubernetes_manifest.params_fleet-intent-psa-floor]
 }

@@ -3,7 +3,7 @@ module "namespaces" {
   source = "../../modules/namespaces"
 
   # The revision of this cluster's plan: every namespace carries it as fleet-intent/revision.
-  revision = "sha256:c2c7d70b42dbccb8"
+  revision = "sha256:3b67a283f0ccb989"
 
   namespaces = {
     "checkout" = {
@@ -76,4 +76,7 @@ module "namespaces" {
       annotations = {}
     }
   }
+
+  # The admission floors first: a namespace lowered by an exception is refused until they are.
+  depends_on = [kubernetes_manifest.params_fleet-intent-psa-floor]
 }
