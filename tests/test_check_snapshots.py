@@ -71,7 +71,20 @@ VARIANTS = {
     "stage-aws-auth-mapping": {
         ("FI-AUTH-003", "high", "stage-use1", "aws-auth/mapRoles/arn:aws:iam::111122223333:role/payments-dev", "payments", PAYMENTS),
     },
+    "admission-missing": {
+        ("FI-ADM-001", "high", "prod-euw1", "ValidatingAdmissionPolicyBinding/fleet-intent-cluster-admin-guard", None, ORG),
+    },
+    "admission-weakened": {
+        ("FI-ADM-001", "high", "prod-use1", "ValidatingAdmissionPolicyBinding/fleet-intent-psa-floor", None, ORG),
+        ("FI-ADM-001", "high", "legacy-usw2", "ValidatingAdmissionPolicy/fleet-intent-aws-auth-guard", None, ORG),
+    },
+    "admission-params-drift": {
+        ("FI-ADM-002", "medium", "prod-use1", "ConfigMap/fleet-intent-system/fleet-intent-psa-floor", None, ORG),
+        ("FI-ADM-002", "medium", "prod-weu", "ConfigMap/fleet-intent-system/fleet-intent-cluster-admin-guard", None, ORG),
+    },
 }
+# Variants whose findings are all below the default --fail-on (high): exit 0.
+BELOW_THRESHOLD = {"admission-params-drift"}
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
@@ -79,6 +92,25 @@ def test_check_drifted_variant_exact_findings_exit_1(capsys, variant):
     code, report = check_json(capsys, SNAPSHOTS / variant)
     assert keyset(report) == VARIANTS[variant]
     assert all(c["status"] == "ok" for c in report["clusters"])
+    assert code == (0 if variant in BELOW_THRESHOLD else 1)
+
+
+def test_check_admission_findings_say_what_differs(capsys):
+    _, weakened = check_json(capsys, SNAPSHOTS / "admission-weakened")
+    by_object = {(f["cluster"], f["object"]): f for f in weakened["findings"]}
+    binding = by_object[("prod-use1", "ValidatingAdmissionPolicyBinding/fleet-intent-psa-floor")]
+    assert (binding["expected"], binding["actual"]) == ("validationActions=[Warn, Audit]", "validationActions=[Audit]")
+    assert binding["namespace"] is None and binding["provider"] == "eks"
+    policy = by_object[("legacy-usw2", "ValidatingAdmissionPolicy/fleet-intent-aws-auth-guard")]
+    assert (policy["expected"], policy["actual"]) == ("spec.failurePolicy=Fail", "spec.failurePolicy=Ignore")
+
+    code, drift = check_json(capsys, SNAPSHOTS / "admission-params-drift", "--fail-on", "medium")
+    by_cluster = {f["cluster"]: f for f in drift["findings"]}
+    floor = by_cluster["prod-use1"]
+    assert (floor["expected"], floor["actual"]) == ("payments.enforce=restricted", "payments.enforce=baseline")
+    assert "floor lowered" in floor["message"]
+    guard = by_cluster["prod-weu"]
+    assert guard["actual"] == "extra allowed subject(s) User:mallory@acme.example"
     assert code == 1
 
 
@@ -99,6 +131,9 @@ def test_check_expired_exception_reported_and_no_longer_excuses(capsys):
         ("FI-EXC-001", "medium", "legacy-usw2", "Exception/EXC-042", "payments", PAYMENTS),
         ("FI-PSA-002", "high", "prod-use1", "Namespace/payments-batch", "payments", PAYMENTS),
         ("FI-PSA-002", "high", "legacy-usw2", "Namespace/payments-batch", "payments", PAYMENTS),
+        # The PSA floor's parameters still carry the exception until they are regenerated.
+        ("FI-ADM-002", "medium", "prod-use1", "ConfigMap/fleet-intent-system/fleet-intent-psa-floor", None, ORG),
+        ("FI-ADM-002", "medium", "legacy-usw2", "ConfigMap/fleet-intent-system/fleet-intent-psa-floor", None, ORG),
     }
     assert code == 1
 
@@ -141,6 +176,22 @@ def test_check_malformed_document_is_collect_error_not_traceback(capsys, tmp_pat
     assert causes["legacy-usw2"].startswith("kubernetes/aws-auth.json: data.mapRoles is not valid YAML")
     assert causes["prod-euw1"] == "kubernetes/namespaces.json: items[0].metadata.name is not a non-empty string"
     assert code == 1
+
+
+def test_check_compliant_admission_documents_in_sync_with_generator(tmp_path):
+    """make_admission.py rewrites exactly the committed admission documents of compliant/."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_admission", SNAPSHOTS / "make_admission.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    target = tmp_path / "compliant"
+    shutil.copytree(SNAPSHOTS / "compliant", target)
+    module.main(str(target))
+    for cluster in sorted(p.name for p in target.iterdir()):
+        for rel in (*module.DOCUMENTS.values(), module.NAMESPACES):
+            fresh = (target / cluster / rel).read_bytes()
+            assert (SNAPSHOTS / "compliant" / cluster / rel).read_bytes() == fresh, f"{cluster}/{rel}"
 
 
 def test_check_variants_are_in_sync_with_generator(tmp_path):

@@ -1,7 +1,8 @@
 """The diff engine: a cluster's plan and its observed state in, findings out (SPEC §8).
 
 This module owns namespaces, Pod Security and exceptions and calls `diff_access` (grants,
-cloud roles, authentication settings) and `diff_workload` (workload identity) for the rest.
+cloud roles, authentication settings), `diff_workload` (workload identity) and
+`diff_admission` (admission policies, SPEC §13) for the rest.
 Every finding is built by one `Emitter` (intent/check/emit.py: rule metadata and owner
 routing in one place). It never sees SDK objects or raw documents, only `ClusterPlan` and
 `ObservedState`.
@@ -13,7 +14,10 @@ neither namespace nor team and go to `metadata.owner`; FI-EXC-001 goes to the ex
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from intent.check.diff_access import diff_access
+from intent.check.diff_admission import diff_admission
 from intent.check.diff_workload import diff_workload
 from intent.check.emit import Emitter
 from intent.check.findings import (
@@ -35,13 +39,22 @@ from intent.plan import PSA_PREFIX, ClusterPlan
 MISSING = "(missing)"
 
 
-def diff_cluster(plan: ClusterPlan, observed: ObservedState) -> list[Finding]:
-    """Every finding (except FI-TF-*) for one readable cluster, sorted (cluster, rule, object)."""
+def diff_cluster(
+    plan: ClusterPlan, observed: ObservedState, cluster_admins: Iterable[tuple[str, str]] | None = None
+) -> list[Finding]:
+    """Every finding (except FI-TF-*) for one readable cluster, sorted (cluster, rule, object).
+
+    `cluster_admins` are the RBAC subjects the cluster's translator grants cluster-admin through
+    (`cluster_admin_subjects`), which the desired admission objects need: the admission
+    policies are compared only when they are given (intent/check/run.py always gives them).
+    """
     emit = Emitter(plan)
     findings = diff_namespaces(emit, observed)
     findings += diff_exceptions(plan)
     findings += diff_access(emit, observed)
     findings += diff_workload(emit, observed)
+    if cluster_admins is not None:
+        findings += diff_admission(emit, observed, cluster_admins)
     return sort_findings(findings)
 
 

@@ -47,6 +47,8 @@ FI_WI_003 = "FI-WI-003"
 FI_TF_001 = "FI-TF-001"
 FI_TF_002 = "FI-TF-002"
 FI_TF_003 = "FI-TF-003"
+FI_ADM_001 = "FI-ADM-001"
+FI_ADM_002 = "FI-ADM-002"
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +205,35 @@ RULES: dict[str, Rule] = {
             "Terraform misses an intended grant or namespace",
             "A Terraform template for a managed cluster lacks a grant or namespace the intent declares.",
             "Add it to the template, or use the generated output.",
+        ),
+        Rule(
+            FI_ADM_001,
+            Severity.HIGH,
+            "Admission policy missing or weakened",
+            "An admission policy the intent's admission block gives this cluster (fleet-intent-psa-floor, "
+            "fleet-intent-cluster-admin-guard, fleet-intent-aws-auth-guard) does not hold as generated: the "
+            "ValidatingAdmissionPolicy or its binding is missing; the binding's validationActions are weaker than "
+            "the intent's mode (e.g. [Audit] where it says deny); the installed policy differs from the generated "
+            "one (a changed expression, an added matchCondition, failurePolicy Ignore: as good as missing); the "
+            "binding points at another policy or parameters, or narrows the policy with matchResources; or the "
+            "cluster does not serve admissionregistration.k8s.io/v1 ValidatingAdmissionPolicies (Kubernetes "
+            "before 1.30). Only a weaker mode is a finding: a binding stricter than the intent is not.",
+            "Apply the cluster's generated admission objects (out/clusters/<cluster>/admission.tf, or kubectl apply "
+            "-f out/clusters/<cluster>/manifests/admission.yaml); upgrade a cluster that does not serve the API to "
+            "Kubernetes 1.30 or later. An admission policy cannot guard policies and bindings themselves: allow "
+            "only the deployer to write them (RBAC).",
+        ),
+        Rule(
+            FI_ADM_002,
+            Severity.MEDIUM,
+            "Admission parameters differ from the intent",
+            "A parameter ConfigMap of an admission policy (namespace fleet-intent-system) is missing or its data "
+            "differs from what the intent gives this cluster: a Pod Security floor lowered or raised, a namespace "
+            "floor added or removed, an allowed cluster-admin subject added or missing. The policy judges requests "
+            "by these parameters, so a changed value changes what it lets through.",
+            "Apply the cluster's generated admission objects (the ConfigMaps in out/clusters/<cluster>/admission.tf "
+            "or manifests/admission.yaml); if the new value is wanted, change the intent (an exception, "
+            "clusterAccess) and regenerate.",
         ),
     )
 }

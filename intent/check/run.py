@@ -34,6 +34,14 @@ def observe(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedState:
     return read_with_translator("observe", plan, documents)
 
 
+def cluster_admins(plan: ClusterPlan) -> list[tuple[str, str]]:
+    """The RBAC subjects through which the cluster's translator grants the intent's
+    cluster-admins: the allow-list of its admission guard (empty without `admission:`)."""
+    if not plan.admission_mode:
+        return []
+    return load_translator(plan.provider).cluster_admin_subjects(plan)
+
+
 def check_cluster(plan: ClusterPlan, documents: dict[str, Any] | CollectError) -> tuple[str, list[Finding]]:
     """(status, findings) of one cluster from its documents or its read error."""
     status, findings = _check_cluster(plan, documents)
@@ -45,7 +53,7 @@ def _check_cluster(plan: ClusterPlan, documents: dict[str, Any] | CollectError) 
     if not isinstance(documents, CollectError):
         try:
             observed = observe(plan, documents)
-            findings = diff_cluster(plan, observed)
+            findings = diff_cluster(plan, observed, cluster_admins(plan))
             return ClusterStatus(plan.name, plan.provider, "ok", cluster_revision(plan, observed)), findings
         except CollectError as exc:
             documents = exc

@@ -14,10 +14,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from intent.admission import SYSTEM_NAMESPACE
 from intent.quoting import clip, quote
 from intent.plan import ClusterPlan
 from intent.safeio import InputFileError, parse_json_bounded
-from intent.observe.sources import CollectError, Documents
+from intent.observe.sources import ADMISSION_BINDINGS, ADMISSION_PARAMS, ADMISSION_POLICIES, CollectError, Documents
 from intent.observe.calls import MAX_CAUSE
 from intent.redaction import redact
 
@@ -34,6 +35,25 @@ LISTS = (
      "v1", "ServiceAccount"),
 )
 AWS_AUTH = "kubernetes/aws-auth.json"
+# The admission documents (SPEC §13), read only when the intent declares `admission:`:
+# document path -> (API class, list method, item apiVersion, item kind, namespace or None).
+ADMISSION_LISTS = (
+    (ADMISSION_POLICIES, "AdmissionregistrationV1Api", "list_validating_admission_policy",
+     "admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy", None),
+    (ADMISSION_BINDINGS, "AdmissionregistrationV1Api", "list_validating_admission_policy_binding",
+     "admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding", None),
+    (ADMISSION_PARAMS, "CoreV1Api", "list_namespaced_config_map", "v1", "ConfigMap", SYSTEM_NAMESPACE),
+)
+# What a cluster that does not serve the API answers a list with (it never answers a list of
+# a served cluster-scoped resource with 404): kept as the document, for the observer to read.
+NOT_SERVED = {
+    "apiVersion": "v1",
+    "kind": "Status",
+    "status": "Failure",
+    "reason": "NotFound",
+    "code": 404,
+    "message": "the server could not find the requested resource (admissionregistration.k8s.io/v1 is not served)",
+}
 
 # The merged kubeconfig, parsed once per run rather than once per cluster: a fleet's kubeconfig
 # holds every cluster's context, so re-parsing it per cluster costs O(clusters²) pure-Python YAML.
@@ -49,7 +69,8 @@ def import_sdk() -> None:
 
     # The package imports each API class on first attribute access; do that here, once, rather
     # than in every worker thread at the same moment, each waiting on the import lock.
-    for name in sorted({"ApiClient", "Configuration", *(api_class for _, api_class, *_ in LISTS)}):
+    classes = {api_class for _, api_class, *_ in LISTS + ADMISSION_LISTS}
+    for name in sorted({"ApiClient", "Configuration", *classes}):
         getattr(kubernetes.client, name)
 
 
@@ -205,9 +226,33 @@ def read_kubernetes(plan: ClusterPlan, budget) -> Documents:
             aws_auth = read_aws_auth(client.CoreV1Api(api), budget)
             if aws_auth is not None:
                 documents[AWS_AUTH] = aws_auth
+        if plan.admission_mode:
+            documents.update(read_admission(client, api, budget))
         return documents
     finally:
         api.close()
+
+
+def read_admission(client, api, budget) -> Documents:
+    """The admission policies, bindings and parameter ConfigMaps (SPEC §13). A 404 on the
+    admissionregistration.k8s.io/v1 lists (a cluster before Kubernetes 1.30) is kept as the
+    NOT_SERVED `Status` document rather than failing the cluster."""
+    from kubernetes.client.exceptions import ApiException
+
+    documents: Documents = {}
+    for path, api_class, method, api_version, kind, namespace in ADMISSION_LISTS:
+        lister = getattr(getattr(client, api_class)(api), method)
+        if namespace is not None:
+            lister = functools.partial(lister, namespace)
+        what = f"kubernetes {method}" + (f" {namespace}" if namespace else "")
+        try:
+            documents[path] = read_list(lister, api_version, kind, budget, what)
+        except CollectError as exc:
+            if namespace is None and isinstance(exc.__cause__, ApiException) and exc.__cause__.status == 404:
+                documents[path] = dict(NOT_SERVED)
+                continue
+            raise
+    return documents
 
 
 def read_list(lister: Callable[..., Any], api_version: str, kind: str, budget, what: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 LEVEL_RANK = {"view": 1, "edit": 2, "admin": 3, "cluster-admin": 4}
@@ -96,6 +96,59 @@ class ObservedServiceAccount:
 
 
 @dataclass(frozen=True, slots=True)
+class ObservedAdmissionPolicy:
+    """An installed ValidatingAdmissionPolicy: its `spec` as plain JSON with the API server's
+    defaults removed (so it compares with the generated spec as written)."""
+
+    name: str
+    spec: dict[str, Any] = field(hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedAdmissionBinding:
+    """An installed ValidatingAdmissionPolicyBinding. `param_ref` and `match_resources` are
+    plain JSON (None when unset; `match_resources` with the API server's defaults removed, and
+    None when nothing but defaults remained)."""
+
+    name: str
+    policy_name: str
+    validation_actions: tuple[str, ...]
+    param_ref: dict[str, Any] | None = field(default=None, hash=False)
+    match_resources: dict[str, Any] | None = field(default=None, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedConfigMap:
+    """A ConfigMap of the admission parameters' namespace and its `data` (sorted pairs)."""
+
+    name: str
+    data: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedAdmission:
+    """The admission policies, bindings and parameter ConfigMaps a cluster holds.
+
+    `served` is False when the API server does not serve `admissionregistration.k8s.io/v1`
+    validatingadmissionpolicies (before Kubernetes 1.30): then it holds none. `params` is None
+    when the parameters were not read (a snapshot without that document)."""
+
+    served: bool
+    policies: tuple[ObservedAdmissionPolicy, ...] = ()
+    bindings: tuple[ObservedAdmissionBinding, ...] = ()
+    params: tuple[ObservedConfigMap, ...] | None = ()
+
+    def policy(self, name: str) -> ObservedAdmissionPolicy | None:
+        return next((p for p in self.policies if p.name == name), None)
+
+    def binding(self, name: str) -> ObservedAdmissionBinding | None:
+        return next((b for b in self.bindings if b.name == name), None)
+
+    def config_map(self, name: str) -> ObservedConfigMap | None:
+        return next((c for c in self.params or () if c.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
 class ObservedState:
     """Everything the check compares for one cluster.
 
@@ -107,6 +160,8 @@ class ObservedState:
     linux | windows | fargate): provider-managed, kept so the check can tell nodes would stop
     joining. `aws_auth_present` says whether an EKS cluster that reads
     aws-auth has the kube-system/aws-auth ConfigMap at all (None where that does not apply).
+    `admission` holds the admission policies, bindings and parameters (SPEC §13), read only
+    when the intent declares `admission:` (None otherwise).
     """
 
     cluster: str
@@ -119,6 +174,7 @@ class ObservedState:
     settings: tuple[tuple[str, Any], ...] = ()
     node_roles: tuple[tuple[str, str], ...] = ()
     aws_auth_present: bool | None = None
+    admission: ObservedAdmission | None = None
 
     def setting(self, name: str) -> Any:
         return dict(self.settings).get(name)
@@ -140,7 +196,7 @@ class ObservedState:
         return _plain(self)
 
 
-_PAIR_FIELDS = {"labels", "annotations", "settings", "node_roles"}
+_PAIR_FIELDS = {"labels", "annotations", "settings", "node_roles", "data"}
 
 
 def _plain(value: Any) -> Any:

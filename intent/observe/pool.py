@@ -83,9 +83,10 @@ def read_cluster(plan: ClusterPlan, budget: Budget, credentials: CloudCredential
 
 def expected_calls(plan: ClusterPlan) -> int:
     """About how many API calls reading `plan` takes: the Kubernetes lists and its cloud's calls."""
-    from intent.observe.kubelive import LISTS
+    from intent.observe.kubelive import ADMISSION_LISTS, LISTS
 
-    return len(LISTS) + live_module(plan.provider).expected_calls(plan)
+    admission = len(ADMISSION_LISTS) if plan.admission_mode else 0
+    return len(LISTS) + admission + live_module(plan.provider).expected_calls(plan)
 
 
 def longest_first(plans: list[ClusterPlan]) -> list[tuple[int, int]]:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from intent.plan import ClusterPlan
 from intent.progress import MIN_CLUSTERS, progress_bar
 from intent.safeio import InputFileError, describe_size, file_kind, parse_json_bounded, read_regular_file
-from intent.observe.sources import CollectError, Documents
+from intent.observe.sources import ADMISSION_BINDINGS, ADMISSION_PARAMS, ADMISSION_POLICIES, CollectError, Documents
 
 KUBERNETES = (
     "kubernetes/namespaces.json",
@@ -50,7 +50,16 @@ def required_documents(plan: ClusterPlan) -> tuple[str, ...]:
     # A CONFIG_MAP cluster has the access entry API disabled: there is nothing to list.
     if plan.provider == "eks" and plan.cluster.authentication_mode != "CONFIG_MAP":
         files += ("aws/access-entries.json",)
+    if plan.admission_mode:
+        files += (ADMISSION_POLICIES, ADMISSION_BINDINGS)
     return files
+
+
+def optional_documents(plan: ClusterPlan) -> tuple[str, ...]:
+    """The documents a cluster's snapshot may hold. Without the admission parameters' document
+    the parameter ConfigMaps count as missing (FI-ADM-002), which is what they are on a
+    cluster where `kubectl -n fleet-intent-system get configmaps` finds none."""
+    return OPTIONAL[plan.provider] + ((ADMISSION_PARAMS,) if plan.admission_mode else ())
 
 
 def exists(path: str) -> bool:
@@ -98,7 +107,7 @@ class SnapshotDirSource:
             if not exists(path):
                 raise CollectError(f"{path}: missing from the snapshot")
             docs[rel] = budget.read(path)
-        for rel in OPTIONAL[plan.provider]:
+        for rel in optional_documents(plan):
             path = os.path.join(root, rel)
             if rel not in docs and exists(path):
                 docs[rel] = budget.read(path)

@@ -16,6 +16,14 @@ from intent.plan import ClusterPlan
 
 Documents = dict[str, Any]
 
+# The admission documents (SPEC §13), read from snapshots and live only when the intent
+# declares `admission:`. The parameters are the ConfigMaps of intent/admission.py's
+# SYSTEM_NAMESPACE. A cluster that does not serve the API holds, in place of the policies'
+# and bindings' lists, the Kubernetes `Status` a list call got (code 404).
+ADMISSION_POLICIES = "kubernetes/validatingadmissionpolicies.json"
+ADMISSION_BINDINGS = "kubernetes/validatingadmissionpolicybindings.json"
+ADMISSION_PARAMS = "kubernetes/admission-params.json"
+
 
 class CollectError(Exception):
     """A cluster could not be read; the message is the one-line cause shown in the finding."""

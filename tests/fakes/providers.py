@@ -55,6 +55,12 @@ KUBE_LISTS = {
     "apis/rbac.authorization.k8s.io/v1/clusterrolebindings": (
         "kubernetes/clusterrolebindings.json", "ClusterRoleBindingList", "rbac.authorization.k8s.io/v1"),
     "api/v1/serviceaccounts": ("kubernetes/serviceaccounts.json", "ServiceAccountList", "v1"),
+    "apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies": (
+        "kubernetes/validatingadmissionpolicies.json", "ValidatingAdmissionPolicyList", "admissionregistration.k8s.io/v1"),
+    "apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings": (
+        "kubernetes/validatingadmissionpolicybindings.json", "ValidatingAdmissionPolicyBindingList",
+        "admissionregistration.k8s.io/v1"),
+    "api/v1/namespaces/fleet-intent-system/configmaps": ("kubernetes/admission-params.json", "ConfigMapList", "v1"),
 }
 
 
@@ -84,11 +90,17 @@ def kube_route(data: Data):
         if rest not in KUBE_LISTS:
             raise Unexpected(f"unmodelled path {rest!r}")
         path, list_kind, api_version = KUBE_LISTS[rest]
+        if rest.endswith("/configmaps") and not data.has(cluster, path):
+            # Listing a namespace that holds none (or does not exist) is an empty list.
+            return Response(200, {"kind": list_kind, "apiVersion": api_version, "metadata": {}, "items": []})
+        served = data.get(cluster, path)
+        if served.get("kind") == "Status":  # a cluster that does not serve this API (404)
+            return Response(served.get("code", 404), served)
         limit = int(request.arg("limit") or 0)
         if limit <= 0:
             raise Unexpected("list without ?limit= (collection must paginate)")
         items = [{k: v for k, v in item.items() if k not in ("apiVersion", "kind")}
-                 for item in data.get(cluster, path)["items"]]
+                 for item in served["items"]]
         chunk, token = page(items, request.arg("continue"), min(limit, PAGE))
         metadata: dict[str, Any] = {"resourceVersion": "12345"}
         if token:

@@ -44,9 +44,10 @@ from intent.provider_roles import AKS_CONTROL_PLANE_ROLES, AKS_RBAC_ROLES
 from intent.quoting import quote
 from translators import kubernetes_state as k8s
 from translators.kubernetes_adopt import adopt_kubernetes
+from translators.kubernetes_admission_adopt import adopt_admission
 
 from .observe import CLUSTER, FEDERATED, ROLE_ASSIGNMENTS, TOKEN_AUDIENCE, assignment_records, cluster_settings, field, flatten
-from .render import federated_credentials, rbac_subject, role_assignments, service_accounts
+from .render import cluster_admin_subjects, federated_credentials, rbac_subject, role_assignments, service_accounts
 
 # Role definition GUIDs by role name, lower-cased (the names render assigns by).
 ROLE_GUIDS = {
@@ -68,6 +69,7 @@ def adopt_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ClusterAdopti
     # Bindings are generated (rbac.tf) on kubernetes-rbac clusters only.
     subject_of = rbac_subject if plan.cluster.authorization == "kubernetes-rbac" else None
     adopt_kubernetes(builder, plan, documents, subject_of, service_accounts(plan))
+    adopt_admission(builder, plan, documents, cluster_admin_subjects(plan))
     return builder.build()
 
 

@@ -23,6 +23,7 @@ from intent.observe.observed import (
 from intent.plan import ClusterPlan
 from intent.provider_roles import AKS_CONTROL_PLANE_ROLES, AKS_RBAC_ROLES
 from translators import kubernetes_state as k8s
+from translators.kubernetes_admission import parse_admission
 
 CLUSTER = "azure/cluster.json"
 ROLE_ASSIGNMENTS = "azure/role-assignments.json"
@@ -83,6 +84,7 @@ def observe_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedSta
         workload_identities=federated_credentials(documents, issuer, plan),
         service_accounts=k8s.parse_service_accounts(documents),
         settings=settings,
+        admission=parse_admission(plan, documents),
     )
 
 

@@ -22,9 +22,10 @@ from intent.observe.observed import principal_key
 from intent.plan import ClusterPlan
 from translators import kubernetes_state as k8s
 from translators.kubernetes_adopt import adopt_kubernetes
+from translators.kubernetes_admission_adopt import adopt_admission
 
 from .observe import AWS_AUTH, POD_IDENTITY, AccessEntryRecord, access_entry_records, authentication_mode, pod_identity_records
-from .render import access_entries, aws_auth_group, pod_identities
+from .render import access_entries, aws_auth_group, cluster_admin_subjects, pod_identities
 from ..common import Subject
 
 
@@ -42,6 +43,7 @@ def adopt_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ClusterAdopti
     else:
         adopt_access_entries(builder, plan, documents)
         adopt_kubernetes(builder, plan, documents, None, [])
+    adopt_admission(builder, plan, documents, cluster_admin_subjects(plan))
     associations = _pod_identity_associations(documents)
     for item in pod_identities(plan):
         address = f"aws_eks_pod_identity_association.{item['address']}"

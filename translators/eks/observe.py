@@ -21,6 +21,7 @@ from intent.plan import ClusterPlan
 from intent.provider_roles import EKS_POLICY_LEVELS
 from intent.yamlsafe import SAFE_LOADER
 from translators import kubernetes_state as k8s
+from translators.kubernetes_admission import parse_admission
 
 CLUSTER = "aws/cluster.json"
 ACCESS_ENTRIES = "aws/access-entries.json"
@@ -59,6 +60,7 @@ def observe_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedSta
         settings=(("authenticationMode", mode),),
         node_roles=node_roles,
         aws_auth_present=aws_auth_present,
+        admission=parse_admission(plan, documents),
     )
 
 

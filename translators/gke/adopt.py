@@ -30,9 +30,10 @@ from intent.plan import ClusterPlan
 from intent.quoting import quote
 from translators import kubernetes_state as k8s
 from translators.kubernetes_adopt import adopt_kubernetes
+from translators.kubernetes_admission_adopt import adopt_admission
 
 from .observe import PROJECT_IAM, SA_IAM_DIR, WI_ROLE
-from .render import project_members, rbac_subject, service_accounts, workload_identities
+from .render import cluster_admin_subjects, project_members, rbac_subject, service_accounts, workload_identities
 
 VIEWER_ROLE = "roles/container.clusterViewer"
 
@@ -62,6 +63,7 @@ def adopt_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ClusterAdopti
         _adopt_member(builder, address, f"{item['service_account_id']} {WI_ROLE} {member}",
                       f"ServiceAccountIAM/{email}/{member}", member, plain, conditional, f"service account {email}", WI_ROLE)
     adopt_kubernetes(builder, plan, documents, rbac_subject, service_accounts(plan))
+    adopt_admission(builder, plan, documents, cluster_admin_subjects(plan))
     return builder.build()
 
 

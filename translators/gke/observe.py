@@ -15,6 +15,7 @@ from intent.observe.observed import (
 )
 from intent.plan import ClusterPlan
 from translators import kubernetes_state as k8s
+from translators.kubernetes_admission import parse_admission
 
 CLUSTER = "gcp/cluster.json"
 PROJECT_IAM = "gcp/project-iam.json"
@@ -41,6 +42,7 @@ def observe_cluster(plan: ClusterPlan, documents: dict[str, Any]) -> ObservedSta
         workload_identities=workload_bindings(documents, project),
         service_accounts=k8s.parse_service_accounts(documents),
         settings=cluster_settings(documents),
+        admission=parse_admission(plan, documents),
     )
 
 
