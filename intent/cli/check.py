@@ -64,7 +64,7 @@ def command(ctx: click.Context, intent_path, snapshot_dir, live, terraform, clus
         names = list(select_shard(list(names), k, n))
     fleet = plan_fleet(loaded.intent, now, names)
     info.clusters = [c.name for c in fleet.clusters]
-    if history_db:
+    if history_db is not None:
         from intent.history.schema import open_history
 
         # Before reading any cluster: a bad path or URL, a newer schema or an unreachable
@@ -93,7 +93,7 @@ def command(ctx: click.Context, intent_path, snapshot_dir, live, terraform, clus
         options = {"color": True, "width": shutil.get_terminal_size().columns}
     if fmt == "sarif":
         options = {"base_dir": os.getcwd()}
-    if history_db:
+    if history_db is not None:
         # Templates that could not be read count as not checked: their FI-TF findings stay open.
         result = _record(history_db, report, fleet, terraform=bool(terraform) and not errors, shard=shard,
                          filtered=bool(clusters))
