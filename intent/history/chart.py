@@ -105,8 +105,9 @@ def _svg(data: dict[str, Any], title: str) -> list[str]:
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
         f'<text x="{LEFT}" y="28" font-size="16" font-weight="600" fill="#222">{_e(title)}</text>',
     ]
-    for i in range(5):  # horizontal grid and the y axis labels
-        value = y_max * i / 4
+    ticks = next(n for n in (5, 4, 2, 1) if y_max % n == 0)  # whole-number steps: 0-1, 0-2, 0-5, 0-10 by 2, ...
+    for i in range(ticks + 1):  # horizontal grid and the y axis labels
+        value = y_max * i / ticks
         out.append(f'<line x1="{LEFT}" y1="{_num(y(value))}" x2="{RIGHT}" y2="{_num(y(value))}" stroke="#e5e5e5" stroke-width="1"/>')
         out.append(f'<text x="{LEFT - 8}" y="{_num(y(value) + 4)}" font-size="12" text-anchor="end" fill="#555">{_num(value)}</text>')
     out.append(f'<line x1="{LEFT}" y1="{BOTTOM}" x2="{RIGHT}" y2="{BOTTOM}" stroke="#888" stroke-width="1"/>')
