@@ -90,34 +90,47 @@ class PgServer:
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.base / "data"), "-m", "immediate", "-w", "stop")
 
 
-def _start_server() -> PgServer:
+class Unavailable(Exception):
+    """No PostgreSQL server can be started here; the message says why."""
+
+
+def start_server() -> PgServer:
+    """Start a throwaway server (stop it with `stop()`, then remove `base`); Unavailable when
+    the binaries or an unprivileged account are missing, RuntimeError when it fails to start."""
     bindir = find_bindir()
     if bindir is None:
-        pytest.skip("PostgreSQL server binaries not found (initdb, pg_ctl and postgres under $FLEET_INTENT_PG_BINDIR, "
-                    "`pg_config --bindir` or /usr/lib/postgresql/*/bin): install Debian's postgresql package")
+        raise Unavailable("PostgreSQL server binaries not found (initdb, pg_ctl and postgres under $FLEET_INTENT_PG_BINDIR, "
+                          "`pg_config --bindir` or /usr/lib/postgresql/*/bin): install Debian's postgresql package")
     run_as: dict = {}
-    base = Path(tempfile.mkdtemp(prefix="fi-pg-"))
+    account = None
     if os.geteuid() == 0:
         try:
             account = pwd.getpwnam(UNPRIVILEGED)
         except KeyError:
-            shutil.rmtree(base, ignore_errors=True)
-            pytest.skip(f"running as root and there is no {UNPRIVILEGED!r} user to run PostgreSQL as (initdb refuses root)")
-        os.chown(base, account.pw_uid, account.pw_gid)
+            raise Unavailable(f"running as root and there is no {UNPRIVILEGED!r} user to run PostgreSQL as "
+                              "(initdb refuses root)") from None
         run_as = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+    base = Path(tempfile.mkdtemp(prefix="fi-pg-"))
+    if account is not None:
+        os.chown(base, account.pw_uid, account.pw_gid)
     server = PgServer(bindir, base, _free_port(), run_as)
     try:
         server.start()
     except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
         shutil.rmtree(base, ignore_errors=True)
-        pytest.fail(f"PostgreSQL could not be started from {bindir}: {exc}")
+        raise RuntimeError(f"PostgreSQL could not be started from {bindir}: {exc}") from None
     return server
 
 
 @pytest.fixture(scope="session")
 def pg_server():
     """The session's PostgreSQL server (skips when the binaries are missing)."""
-    server = _start_server()
+    try:
+        server = start_server()
+    except Unavailable as exc:
+        pytest.skip(str(exc))
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     try:
         yield server
     finally:
