@@ -35,6 +35,11 @@ def test_a_missing_parent_directory_is_refused(capsys, tmp_path):
     assert not (tmp_path / "nope").exists()
 
 
+def test_control_characters_in_the_path_stay_on_one_line(capsys, tmp_path):
+    line = _one_line(*_check(capsys, tmp_path / "a\nb\x1b[31m" / "h.db"))
+    assert "a\\nb\\x1b[31m" in line
+
+
 def test_a_fifo_is_refused_without_waiting_on_it(capsys, tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)

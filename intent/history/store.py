@@ -37,10 +37,16 @@ class HistoryError(FleetIntentError):
     """The history database cannot be opened, read or written (one line, exit 2)."""
 
 
+def _printable(text: str) -> str:
+    # A newline or escape sequence in a path must not split or colour the one error line.
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def describe(target: str) -> str:
-    """`target` fit to print: a URL without its password or query, a path as given."""
+    """`target` fit to print on one line: a URL without its password or query, a path as
+    given, control characters escaped."""
     if not target.startswith(POSTGRES_SCHEMES):
-        return clip(target, 200)
+        return clip(_printable(target), 200)
     try:
         parts = urlsplit(target)
         host = parts.hostname or ""
@@ -48,7 +54,7 @@ def describe(target: str) -> str:
     except ValueError:
         return "postgresql://(unparsable URL)"
     user = f"{parts.username}@" if parts.username else ""
-    return clip(f"{parts.scheme}://{user}{host}{port}{parts.path}", 200)
+    return clip(_printable(f"{parts.scheme}://{user}{host}{port}{parts.path}"), 200)
 
 
 class History:
@@ -193,7 +199,7 @@ def _connect_sqlite(path: str, create: bool) -> History:
             raise HistoryError(f"--history {label}: no such history database; record one with `check --history {label}`")
         parent = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(parent):
-            raise HistoryError(f"--history {label}: directory {clip(parent, 200)} does not exist; create it first")
+            raise HistoryError(f"--history {label}: directory {clip(_printable(parent), 200)} does not exist; create it first")
         try:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         except FileExistsError:
