@@ -16,8 +16,9 @@ settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True
 settings.register_profile("stress", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
 
-# The real-terraform fixtures (one `terraform init` per cluster) are shared by every module using them.
-pytest_plugins = ["real_terraform"]
+# The real-terraform fixtures (one `terraform init` per cluster) and the PostgreSQL server of the
+# history tests are shared by every module using them.
+pytest_plugins = ["real_terraform", "pg_server"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -19,6 +19,7 @@ LAYERS = {
     "intent.evidence": 3,
     "intent.adopt": 3,
     "intent.rollout": 3,
+    "intent.history": 3,
     "intent.cli": 4,
     "intent.__main__": 5,  # `python -m intent`: only runs the CLI
     "translators": 2,  # plugins of generate and observe: above both, below check

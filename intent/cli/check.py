@@ -38,11 +38,13 @@ from intent.check.formats import FORMATS, format_report
 @click.option("-o", "--output", "output", metavar="FILE", help="Write the report to FILE instead of stdout.")
 @fail_on_option("a finding")
 @click.option("--shard", "shard", metavar="K/N", help="Check only the K-th of N stable slices of the clusters.")
+@click.option("--history", "history_db", metavar="DB", envvar="FLEET_INTENT_HISTORY", show_envvar=True,
+              help="Record this scan and its findings in a history: a SQLite file path or a postgresql:// URL.")
 @now_option
 @audit_log_option
 @click.pass_context
 def command(ctx: click.Context, intent_path, snapshot_dir, live, terraform, clusters, fmt, output, fail_on,
-            concurrency, timeout, shard, now_text) -> None:
+            concurrency, timeout, shard, history_db, now_text) -> None:
     """Check INTENT against snapshots (--snapshot DIR) or live clusters (--live), and/or
     Terraform templates (--terraform DIR). Exit 1 when a finding is at or above --fail-on."""
     info: RunInfo = ctx.obj if isinstance(ctx.obj, RunInfo) else RunInfo()
@@ -62,6 +64,12 @@ def command(ctx: click.Context, intent_path, snapshot_dir, live, terraform, clus
         names = list(select_shard(list(names), k, n))
     fleet = plan_fleet(loaded.intent, now, names)
     info.clusters = [c.name for c in fleet.clusters]
+    if history_db is not None:
+        from intent.history.schema import open_history
+
+        # Before reading any cluster: a bad path or URL, a newer schema or an unreachable
+        # server fails now, not after a long live read.
+        open_history(history_db, create=True).close()
 
     extra, errors = [], []
     if terraform:
@@ -85,6 +93,12 @@ def command(ctx: click.Context, intent_path, snapshot_dir, live, terraform, clus
         options = {"color": True, "width": shutil.get_terminal_size().columns}
     if fmt == "sarif":
         options = {"base_dir": os.getcwd()}
+    if history_db is not None:
+        # Templates that could not be read count as not checked: their FI-TF findings stay open.
+        result = _record(history_db, report, fleet, terraform=bool(terraform) and not errors, shard=shard,
+                         filtered=bool(clusters))
+        if fmt == "prometheus":
+            options = result.prometheus_options(report)
     text = format_report(fmt, report, **options)
     if output:
         write_report(output, text)
@@ -94,3 +108,17 @@ def command(ctx: click.Context, intent_path, snapshot_dir, live, terraform, clus
         # A template that cannot be read must not pass: the rest was still scanned and reported.
         raise UsageError(f"{len(errors)} Terraform file(s) could not be checked")
     ctx.exit(1 if report.worst_at_least(Severity(fail_on)) else 0)
+
+
+def _record(history_db: str, report, fleet, *, terraform: bool, shard: str | None, filtered: bool):
+    """Record the scan in the history (one transaction) and say what changed on stderr."""
+    from intent.history.record import ScanInput, plan_exceptions, record_scan
+    from intent.history.schema import open_history
+
+    scan = ScanInput(report, tuple(c.name for c in fleet.clusters), terraform=terraform, shard=shard,
+                     cluster_filter=filtered, exceptions=plan_exceptions(fleet))
+    with open_history(history_db, create=True) as history:
+        result = record_scan(history, scan)
+        click.echo(f"history: scan recorded in {history.label}: {result.opened} opened, {result.reopened} reopened, "
+                   f"{result.resolved} resolved, {result.still_open} still open", err=True)
+    return result

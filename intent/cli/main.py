@@ -25,7 +25,7 @@ DEBUG_ENV = "FLEET_INTENT_DEBUG"  # set: an internal error also prints its trace
 
 # Modules under intent/cli/ that each define `command` (a click command).
 COMMAND_MODULES: tuple[str, ...] = (
-    "generate", "verify", "report", "explain", "snapshot", "check", "adopt", "migrate_eks", "rollout",
+    "generate", "verify", "report", "explain", "snapshot", "check", "adopt", "migrate_eks", "rollout", "history",
 )
 
 
