@@ -93,11 +93,6 @@ def guards_aws_auth(plan: ClusterPlan) -> bool:
     return plan.provider == "eks" and plan.cluster.authentication_mode in AWS_AUTH_MODES
 
 
-def policy_names(plan: ClusterPlan) -> tuple[str, ...]:
-    """The policies (and bindings, which share their names) the cluster should have."""
-    return POLICY_NAMES if guards_aws_auth(plan) else POLICY_NAMES[:2]
-
-
 def _labels() -> dict[str, str]:
     return {MANAGED_BY_LABEL: MANAGED_BY_VALUE}
 

@@ -320,7 +320,7 @@ def admission_files(plan: ClusterPlan, env: Environment, cluster_admins: list[tu
     manifests = []
     addresses: dict[tuple[str, str], str] = {}
     for obj in objects:
-        address = _admission_address(obj)
+        address = admission_address(obj)
         addresses[(obj["kind"], obj["metadata"]["name"])] = address
         manifests.append({"address": address, "manifest": obj, "depends_on": _admission_depends_on(obj, addresses)})
     text = render_template(env, "common/admission.tf.j2", plan.name, manifests=manifests)
@@ -339,7 +339,8 @@ _ADMISSION_KINDS = {
 }
 
 
-def _admission_address(obj: dict) -> str:
+def admission_address(obj: dict) -> str:
+    """The `kubernetes_manifest` resource name of an admission object (kind prefix + name)."""
     return ident(_ADMISSION_KINDS[obj["kind"]], encode_name(obj["metadata"]["name"]))
 
 
@@ -348,7 +349,7 @@ def admission_params_dependency(plan: ClusterPlan, policy: str) -> HclRaw | None
     binding): the parameter ConfigMap, when the cluster has admission policies."""
     if not plan.admission_mode:
         return None
-    return HclRaw(f"[kubernetes_manifest.{_admission_address({'kind': 'ConfigMap', 'metadata': {'name': policy}})}]")
+    return HclRaw(f"[kubernetes_manifest.{admission_address({'kind': 'ConfigMap', 'metadata': {'name': policy}})}]")
 
 
 def _admission_depends_on(obj: dict, addresses: dict[tuple[str, str], str]) -> HclRaw | None:

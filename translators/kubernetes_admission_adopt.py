@@ -23,7 +23,7 @@ from intent.quoting import shorten
 from intent.safeio import printable
 
 from . import kubernetes_state as k8s
-from .common import _admission_address as admission_address
+from .common import admission_address
 from .kubernetes_admission import not_served, without_match_defaults
 
 DOCUMENTS = {
